@@ -1,0 +1,11 @@
+//! Apex source: parsing (tree-sitter, in `parser` only), the owned model, spans.
+
+pub(crate) mod kinds;
+pub mod model;
+pub mod parser;
+pub mod span;
+pub mod visit;
+
+pub use model::ApexFile;
+pub use parser::parse_apex;
+pub use span::{LineColumn, LineIndex, Span};

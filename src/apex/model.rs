@@ -1,0 +1,403 @@
+//! The owned model of one Apex file: declarations, and method bodies lowered to a small
+//! statement/expression tree that keeps only what lock analysis needs. Built once by
+//! `apex::parser`; everything downstream reads this model, never tree-sitter nodes.
+
+use super::span::Span;
+
+/// An identifier as written, with its span. Apex names compare case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ident {
+    pub text: String,
+    pub span: Span,
+}
+
+impl Ident {
+    pub fn is(&self, name: &str) -> bool {
+        self.text.eq_ignore_ascii_case(name)
+    }
+
+    pub fn key(&self) -> String {
+        self.text.to_ascii_lowercase()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApexFileKind {
+    Class,
+    Trigger,
+}
+
+/// Why part of a file could not be analysed (LCK000).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseProblem {
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ApexFile {
+    /// Every class, interface and enum, inner ones included, in source order.
+    pub types: Vec<TypeDecl>,
+    pub trigger: Option<TriggerDecl>,
+    pub problems: Vec<ParseProblem>,
+    /// `//` and `/* */` comments that mention `lockgen:` (suppressions).
+    pub directive_comments: Vec<Comment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypeKind {
+    Class,
+    Interface,
+    Enum,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Modifiers {
+    pub annotations: Vec<Annotation>,
+    /// Lower-cased keywords: `public`, `static`, `virtual`, `with sharing` …
+    pub keywords: Vec<String>,
+}
+
+impl Modifiers {
+    pub fn has(&self, keyword: &str) -> bool {
+        self.keywords
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(keyword))
+    }
+
+    pub fn annotation(&self, name: &str) -> Option<&Annotation> {
+        self.annotations.iter().find(|a| a.name.is(name))
+    }
+
+    pub fn is_static(&self) -> bool {
+        self.has("static")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Annotation {
+    pub name: Ident,
+    /// The argument list as written, without parentheses (`callout=true`).
+    pub arguments: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct TypeDecl {
+    pub kind: TypeKind,
+    pub name: Ident,
+    /// Index of the enclosing type in `ApexFile::types`, for inner classes.
+    pub outer: Option<usize>,
+    pub modifiers: Modifiers,
+    pub extends: Option<TypeRef>,
+    /// `implements` for classes, `extends` for interfaces.
+    pub implements: Vec<TypeRef>,
+    pub fields: Vec<FieldDecl>,
+    pub methods: Vec<MethodDecl>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct FieldDecl {
+    pub ty: TypeRef,
+    pub name: Ident,
+    pub modifiers: Modifiers,
+    pub init: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MethodKind {
+    Method,
+    Constructor,
+    /// A `static { }` or instance `{ }` initializer block.
+    Initializer,
+    /// A property's `get { }` or `set { }` body.
+    Accessor,
+}
+
+#[derive(Debug, Clone)]
+pub struct MethodDecl {
+    pub kind: MethodKind,
+    pub name: Ident,
+    pub return_type: Option<TypeRef>,
+    pub params: Vec<Param>,
+    pub modifiers: Modifiers,
+    pub body: Option<Block>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub ty: TypeRef,
+    pub name: Ident,
+}
+
+#[derive(Debug, Clone)]
+pub struct TriggerDecl {
+    pub name: Ident,
+    pub object: Ident,
+    /// Lower-cased events: `before insert`, `after update` …
+    pub events: Vec<String>,
+    pub body: Block,
+    /// From `trigger` to the closing parenthesis of the event list.
+    pub header_span: Span,
+    pub span: Span,
+}
+
+/// A type as written: `Account`, `List<Account>`, `Database.Batchable<SObject>`, `Account[]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeRef {
+    /// Dotted name without type arguments (`Database.Batchable`).
+    pub name: String,
+    pub args: Vec<TypeRef>,
+    /// `T[]` is Apex shorthand for `List<T>`.
+    pub array: bool,
+    pub span: Span,
+}
+
+impl TypeRef {
+    pub fn simple(name: &str, span: Span) -> Self {
+        TypeRef {
+            name: name.to_string(),
+            args: Vec::new(),
+            array: false,
+            span,
+        }
+    }
+
+    pub fn is(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name)
+    }
+
+    /// The last segment of the dotted name (`Batchable` for `Database.Batchable`).
+    pub fn last_segment(&self) -> &str {
+        self.name.rsplit('.').next().unwrap_or(&self.name)
+    }
+}
+
+pub type Block = Vec<Stmt>;
+
+#[derive(Debug, Clone)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum StmtKind {
+    Local {
+        ty: TypeRef,
+        vars: Vec<(Ident, Option<Expr>)>,
+    },
+    Expr(Expr),
+    If {
+        condition: Expr,
+        then: Box<Stmt>,
+        otherwise: Option<Box<Stmt>>,
+    },
+    Loop(Box<Loop>),
+    Try(Box<Try>),
+    Block(Block),
+    Return(Option<Expr>),
+    Throw(Expr),
+    Break,
+    Continue,
+    Switch {
+        subject: Expr,
+        arms: Vec<SwitchArm>,
+    },
+    RunAs {
+        user: Expr,
+        body: Block,
+    },
+    /// `;`, or a statement the grammar could not read.
+    Empty,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoopKind {
+    While,
+    DoWhile,
+    For,
+    ForEach,
+}
+
+#[derive(Debug, Clone)]
+pub struct Loop {
+    pub kind: LoopKind,
+    /// The `while`/`do`/`for` keyword, where loop findings point.
+    pub keyword: Span,
+    /// `while (…)`, `do … while (…)`, or the middle clause of a `for (;;)`.
+    pub condition: Option<Expr>,
+    /// `for (init; …; update)` parts, as statements.
+    pub init: Vec<Stmt>,
+    pub update: Vec<Expr>,
+    /// `for (T name : iterable)`.
+    pub each: Option<ForEach>,
+    pub body: Box<Stmt>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ForEach {
+    pub ty: TypeRef,
+    pub name: Ident,
+    pub iterable: Expr,
+}
+
+#[derive(Debug, Clone)]
+pub struct Try {
+    pub body: Block,
+    pub catches: Vec<Catch>,
+    pub finally: Option<Block>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Catch {
+    pub ty: TypeRef,
+    pub name: Ident,
+    pub body: Block,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct SwitchArm {
+    pub values: Vec<Expr>,
+    /// `when Account a { … }`.
+    pub binding: Option<(TypeRef, Ident)>,
+    pub body: Block,
+}
+
+#[derive(Debug, Clone)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum ExprKind {
+    Name(Ident),
+    Field {
+        object: Box<Expr>,
+        name: Ident,
+    },
+    Call(Box<Call>),
+    /// `new T(…)`, `new T[]{…}`, `new Map<K, V>{…}`: arguments or initializer elements.
+    New {
+        ty: TypeRef,
+        args: Vec<Expr>,
+    },
+    Soql(Box<Soql>),
+    Sosl,
+    Dml(Box<Dml>),
+    /// `Database.query(…)`, `Database.queryWithBinds(…)`, `Database.getQueryLocator(…)`.
+    DynamicQuery(Box<Expr>),
+    Assign {
+        target: Box<Expr>,
+        value: Box<Expr>,
+    },
+    Binary {
+        op: String,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
+    Unary {
+        op: String,
+        operand: Box<Expr>,
+    },
+    Ternary {
+        condition: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
+    Cast {
+        ty: TypeRef,
+        value: Box<Expr>,
+    },
+    InstanceOf {
+        value: Box<Expr>,
+        ty: TypeRef,
+    },
+    Index {
+        target: Box<Expr>,
+        index: Box<Expr>,
+    },
+    StringLiteral(String),
+    Literal,
+    This,
+    Super,
+    ClassLiteral(TypeRef),
+    /// Anything else, or what the grammar could not read: sub-expressions are kept so that
+    /// DML and calls inside are still seen.
+    Other(Vec<Expr>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// `None` for `m(…)`; `Some(receiver)` for `x.m(…)`, `Cls.m(…)`, `super.m(…)`.
+    pub receiver: Option<Expr>,
+    pub name: Ident,
+    pub args: Vec<Expr>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DmlKind {
+    Insert,
+    Update,
+    Upsert,
+    Delete,
+    Undelete,
+    Merge,
+}
+
+impl DmlKind {
+    pub fn from_keyword(word: &str) -> Option<Self> {
+        Some(match word.to_ascii_lowercase().as_str() {
+            "insert" => DmlKind::Insert,
+            "update" => DmlKind::Update,
+            "upsert" => DmlKind::Upsert,
+            "delete" => DmlKind::Delete,
+            "undelete" => DmlKind::Undelete,
+            "merge" => DmlKind::Merge,
+            _ => return None,
+        })
+    }
+
+    pub fn keyword(self) -> &'static str {
+        match self {
+            DmlKind::Insert => "insert",
+            DmlKind::Update => "update",
+            DmlKind::Upsert => "upsert",
+            DmlKind::Delete => "delete",
+            DmlKind::Undelete => "undelete",
+            DmlKind::Merge => "merge",
+        }
+    }
+}
+
+/// A DML statement (`insert x;`) or a `Database.insert(x, …)`-style call.
+#[derive(Debug, Clone)]
+pub struct Dml {
+    pub kind: DmlKind,
+    pub target: Expr,
+    /// The external-ID field of an upsert: `upsert xs Account.Ext__c` or the second argument
+    /// of `Database.upsert(xs, Account.Ext__c, …)`, as written.
+    pub upsert_key: Option<String>,
+    /// True for `Database.insert(…)`, false for the `insert` statement.
+    pub via_database: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Soql {
+    /// The first object of the FROM clause, as written.
+    pub from: Option<Ident>,
+    pub for_update: bool,
+    /// Apex expressions bound into the query (`:ids`).
+    pub binds: Vec<Expr>,
+}

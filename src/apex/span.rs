@@ -1,0 +1,128 @@
+//! Byte spans into a source text, and the line index that turns them into the 1-based lines and
+//! character columns users see.
+
+/// A half-open byte range `[start, end)` into one file's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        // Files over 4 GiB are refused before parsing, so offsets always fit.
+        Span {
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            end: u32::try_from(end).unwrap_or(u32::MAX),
+        }
+    }
+
+    pub fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+
+    pub fn contains(self, inner: Span) -> bool {
+        self.start <= inner.start && inner.end <= self.end
+    }
+}
+
+/// A 1-based line and column; the column counts characters, not bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineColumn {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Start offsets of every line of a text, for offset → line/column lookups in O(log lines).
+#[derive(Debug, Clone, Default)]
+pub struct LineIndex {
+    line_starts: Vec<u32>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
+        line_starts.push(0);
+        for (offset, byte) in text.bytes().enumerate() {
+            if byte == b'\n' {
+                line_starts.push(u32::try_from(offset + 1).unwrap_or(u32::MAX));
+            }
+        }
+        LineIndex { line_starts }
+    }
+
+    /// The 1-based line and character column of a byte offset (clamped to the text).
+    pub fn line_column(&self, text: &str, offset: u32) -> LineColumn {
+        let offset = offset.min(u32::try_from(text.len()).unwrap_or(u32::MAX));
+        let line = self
+            .line_starts
+            .partition_point(|&start| start <= offset)
+            .max(1)
+            - 1;
+        let line_start = self.line_starts[line] as usize;
+        let mut end = offset as usize;
+        while end > line_start && !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let column = text[line_start..end].chars().count() + 1;
+        LineColumn {
+            line: line + 1,
+            column,
+        }
+    }
+
+    /// The byte range of a 1-based line, without its line terminator.
+    pub fn line_span(&self, text: &str, line: usize) -> Option<Span> {
+        let start = *self.line_starts.get(line.checked_sub(1)?)? as usize;
+        let mut end = self
+            .line_starts
+            .get(line)
+            .map_or(text.len(), |&next| next as usize);
+        let bytes = text.as_bytes();
+        while end > start && matches!(bytes[end - 1], b'\n' | b'\r') {
+            end -= 1;
+        }
+        Some(Span::new(start, end))
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let text = "ab\nçé x\n";
+        let index = LineIndex::new(text);
+        assert_eq!(
+            index.line_column(text, 0),
+            LineColumn { line: 1, column: 1 }
+        );
+        // 'x' sits after two two-byte characters and a space.
+        let x = text.find('x').unwrap() as u32;
+        assert_eq!(
+            index.line_column(text, x),
+            LineColumn { line: 2, column: 4 }
+        );
+        assert_eq!(index.line_span(text, 2), Some(Span::new(3, 9)));
+        assert_eq!(index.line_span(text, 9), None);
+    }
+
+    #[test]
+    fn offsets_past_the_end_are_clamped() {
+        let text = "a\nb";
+        let index = LineIndex::new(text);
+        assert_eq!(
+            index.line_column(text, 99),
+            LineColumn { line: 2, column: 2 }
+        );
+    }
+}

@@ -1,0 +1,108 @@
+//! The project index: every file's text and model, object metadata, and (built on them) the
+//! symbols, call graph, method summaries and lock graph that the rules read.
+
+mod load;
+
+use std::collections::HashMap;
+
+use crate::apex::model::{ApexFile, TriggerDecl};
+use crate::apex::{LineColumn, LineIndex, Span};
+use crate::metadata::{FieldMeta, TriggerStatus};
+use crate::project::FileKind;
+
+pub use load::{LoadError, load};
+
+/// Index of a file in [`Project::files`]; files are sorted by path, so ids are stable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u32);
+
+impl FileId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Relative to the project root, `/`-separated.
+    pub path: String,
+    pub text: String,
+    pub lines: LineIndex,
+    pub kind: FileKind,
+}
+
+impl SourceFile {
+    pub fn line_column(&self, offset: u32) -> LineColumn {
+        self.lines.line_column(&self.text, offset)
+    }
+}
+
+/// A file-level problem that is not Apex syntax: bytes that are not text, invalid XML.
+#[derive(Debug, Clone)]
+pub struct FileProblem {
+    pub file: FileId,
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Debug)]
+pub struct ApexUnit {
+    pub file: FileId,
+    pub model: ApexFile,
+}
+
+#[derive(Debug)]
+pub struct FieldUnit {
+    pub file: FileId,
+    pub meta: FieldMeta,
+}
+
+#[derive(Debug)]
+pub struct Project {
+    /// The root as users see it.
+    pub root: String,
+    pub source_api_version: Option<String>,
+    pub files: Vec<SourceFile>,
+    /// Parsed classes and triggers, in path order.
+    pub apex: Vec<ApexUnit>,
+    pub fields: Vec<FieldUnit>,
+    /// Trigger status keyed by the trigger file's path without extension, lower-cased.
+    pub trigger_status: HashMap<String, TriggerStatus>,
+    pub file_problems: Vec<FileProblem>,
+}
+
+/// An active or inactive trigger with where it is declared.
+pub struct TriggerRef<'p> {
+    pub file: FileId,
+    pub decl: &'p TriggerDecl,
+    pub active: bool,
+}
+
+impl Project {
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id.index()]
+    }
+
+    pub fn path(&self, id: FileId) -> &str {
+        &self.file(id).path
+    }
+
+    /// Every trigger in the project; `active` is false when its `-meta.xml` says `Inactive`
+    /// or `Deleted`.
+    pub fn triggers(&self) -> impl Iterator<Item = TriggerRef<'_>> {
+        self.apex.iter().filter_map(|unit| {
+            let decl = unit.model.trigger.as_ref()?;
+            let path = self.path(unit.file);
+            let stem = path.strip_suffix(".trigger").unwrap_or(path);
+            let active = self
+                .trigger_status
+                .get(&stem.to_ascii_lowercase())
+                .is_none_or(|s| s.active);
+            Some(TriggerRef {
+                file: unit.file,
+                decl,
+                active,
+            })
+        })
+    }
+}

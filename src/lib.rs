@@ -1,0 +1,67 @@
+//! lockgen: find and fix Salesforce record-lock contention.
+//!
+//! The binary is a thin wrapper over [`run_with_args`]; tests call it directly.
+
+pub mod apex;
+pub mod cli;
+pub mod error;
+pub mod index;
+pub mod lint;
+pub mod metadata;
+pub mod project;
+pub mod report;
+pub mod rules;
+
+mod docs;
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use clap::Parser;
+
+pub use error::Error;
+
+/// Exit code for usage, configuration and I/O errors.
+pub const EXIT_ERROR: i32 = 2;
+
+/// Parse the arguments, run the command, and return the process exit code (0, 1 or 2).
+pub fn run_with_args<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let shown = e.render().to_string();
+            return if e.use_stderr() {
+                let _ = write!(err, "{shown}");
+                EXIT_ERROR
+            } else {
+                let _ = write!(out, "{shown}");
+                0
+            };
+        }
+    };
+    ensure_thread_pool();
+    let result = match &cli.command {
+        cli::Command::Lint(args) => lint::lint(args, out, err),
+        cli::Command::Rules(args) => docs::rules(args.format, out).map(|()| 0),
+        cli::Command::Explain(args) => docs::explain(&args.rule, out).map(|()| 0),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            let _ = writeln!(err, "lockgen: error: {error}");
+            EXIT_ERROR
+        }
+    }
+}
+
+/// Parsing recurses over nested code; give the worker threads room beyond the 2 MiB default.
+fn ensure_thread_pool() {
+    // Fails only when a pool exists already (tests call run_with_args many times): fine.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(16 * 1024 * 1024)
+        .build_global();
+}

@@ -1,0 +1,116 @@
+//! `lockgen lint`: discover, load, run the rules, filter, report; returns the exit code.
+
+use std::io::{IsTerminal, Write};
+
+use rayon::prelude::*;
+
+use crate::cli::{Color, FailOn, Format, LintArgs};
+use crate::error::Error;
+use crate::index::{self, Project};
+use crate::project;
+use crate::report::{self, human::HumanOptions};
+use crate::rules::{Finding, Rule, Severity, registry};
+
+/// Which rules run, from `--select` and `--ignore`.
+pub struct Selection {
+    rules: Vec<&'static dyn Rule>,
+}
+
+impl Selection {
+    pub fn new(select: &[String], ignore: &[String]) -> Result<Selection, Error> {
+        let resolve = |given: &String| -> Result<&'static str, Error> {
+            registry::find(given)
+                .map(|rule| rule.meta().code)
+                .ok_or_else(|| Error::UnknownRule {
+                    given: given.clone(),
+                    suggestion: registry::suggest(given),
+                })
+        };
+        let selected = select
+            .iter()
+            .filter(|s| !s.trim().is_empty())
+            .map(resolve)
+            .collect::<Result<Vec<_>, _>>()?;
+        let ignored = ignore
+            .iter()
+            .filter(|s| !s.trim().is_empty())
+            .map(resolve)
+            .collect::<Result<Vec<_>, _>>()?;
+        let rules = registry::all()
+            .filter(|rule| selected.is_empty() || selected.contains(&rule.meta().code))
+            .filter(|rule| !ignored.contains(&rule.meta().code))
+            .collect();
+        Ok(Selection { rules })
+    }
+}
+
+/// Run the selected rules over the project, in parallel; the order is fixed later by sorting.
+pub fn run_rules(project: &Project, selection: &Selection) -> Vec<Finding> {
+    selection
+        .rules
+        .par_iter()
+        .flat_map_iter(|rule| {
+            let mut findings = Vec::new();
+            rule.check(project, &mut findings);
+            findings
+        })
+        .collect()
+}
+
+/// Keep only findings in the focused files or folders, when paths narrower than the root
+/// were given.
+fn in_focus(project: &Project, focus: &Option<Vec<String>>, finding: &Finding) -> bool {
+    let Some(focus) = focus else {
+        return true;
+    };
+    let path = project.path(finding.file);
+    focus.iter().any(|f| {
+        path == f
+            || path
+                .strip_prefix(f.as_str())
+                .is_some_and(|rest| rest.starts_with('/'))
+    })
+}
+
+fn fails(findings: &[Finding], fail_on: FailOn) -> bool {
+    let threshold = match fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Info => Severity::Info,
+        FailOn::Never => return false,
+    };
+    findings.iter().any(|f| f.severity >= threshold)
+}
+
+pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, Error> {
+    let selection = Selection::new(&args.select, &args.ignore)?;
+    let discovery = project::discover(&args.paths)?;
+    for note in &discovery.notes {
+        // Notes are advisory; a closed stderr must not fail the run.
+        let _ = writeln!(err, "lockgen: {note}");
+    }
+    let project = index::load(&discovery)?;
+    let mut findings = run_rules(&project, &selection);
+    findings.retain(|f| in_focus(&project, &discovery.focus, f));
+    report::sort(&project, &mut findings);
+    let written = match args.format {
+        Format::Human => {
+            let color = match args.color {
+                Color::Always => true,
+                Color::Never => false,
+                Color::Auto => {
+                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                }
+            };
+            report::human::render(&project, &findings, HumanOptions { color, width: 100 }, out)
+        }
+        Format::Json => report::json::render(&project, &findings, out),
+    };
+    match written {
+        Ok(()) => {}
+        // `lockgen lint | head` closes the pipe early: not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(Error::Output(e)),
+    }
+    Ok(i32::from(fails(&findings, args.fail_on)))
+}

@@ -1,0 +1,32 @@
+//! The `lockgen` binary: a one-line message instead of a panic backtrace, then the library.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    if std::env::var_os("RUST_BACKTRACE").is_none() {
+        std::panic::set_hook(Box::new(|info| {
+            let message = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            let place = info
+                .location()
+                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            eprintln!(
+                "lockgen: internal error: {message}{place}; please report it at https://github.com/lockgen/lockgen/issues (set RUST_BACKTRACE=1 for details)"
+            );
+        }));
+    }
+    let code = std::panic::catch_unwind(|| {
+        let stdout = std::io::stdout();
+        let stderr = std::io::stderr();
+        let mut out = stdout.lock();
+        let mut err = stderr.lock();
+        lockgen::run_with_args(std::env::args_os(), &mut out, &mut err)
+    })
+    .unwrap_or(lockgen::EXIT_ERROR);
+    ExitCode::from(u8::try_from(code).unwrap_or(2))
+}

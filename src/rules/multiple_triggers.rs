@@ -1,0 +1,121 @@
+use std::collections::BTreeMap;
+
+use super::{Finding, Rule, RuleMeta, declare_rule};
+use crate::apex::Span;
+use crate::index::{Project, TriggerRef};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags every SObject that has more than one active trigger, once per trigger involved.
+    ///
+    /// ## Why it matters
+    /// Salesforce does not define the order in which several triggers on one object run. Each
+    /// can query and update the same records and their parents, so a single save takes the same
+    /// locks more than once, in an order nobody chose, and two concurrent saves can wait on each
+    /// other until one fails with `UNABLE_TO_LOCK_ROW`. One trigger per object, delegating to a
+    /// handler, makes the order of work (and of locks) explicit.
+    ///
+    /// Triggers whose `.trigger-meta.xml` says `<status>Inactive</status>` do not count.
+    ///
+    /// ## Example
+    /// ```apex AccountTrigger.trigger
+    /// trigger AccountTrigger on Account (after update) {
+    ///     AccountRollups.recalculate(Trigger.new);
+    /// }
+    /// ```
+    /// ```apex AccountOwnerSync.trigger
+    /// trigger AccountOwnerSync on account (after update) {
+    ///     OwnerSync.run(Trigger.new);
+    /// }
+    /// ```
+    ///
+    /// ## Fix
+    /// ```apex AccountTrigger.trigger
+    /// trigger AccountTrigger on Account (after update) {
+    ///     new AccountTriggerHandler().run();
+    /// }
+    /// ```
+    /// ```apex AccountTriggerHandler.cls
+    /// public with sharing class AccountTriggerHandler {
+    ///     public void run() {
+    ///         AccountRollups.recalculate(Trigger.new);
+    ///         OwnerSync.run(Trigger.new);
+    ///     }
+    /// }
+    /// ```
+    /// `lockgen new trigger Account` scaffolds this trigger and handler.
+    ///
+    /// ## References
+    /// - [Apex Developer Guide: Triggers and Order of Execution](https://developer.salesforce.com/docs/atlas.en-us.apexcode.meta/apexcode/apex_triggers_order_of_execution.htm)
+    /// - [Record Locking Cheat Sheet](https://developer.salesforce.com/docs/atlas.en-us.salesforce_record_locking_cheatsheet.meta/salesforce_record_locking_cheatsheet/)
+    pub MultipleTriggersPerObject {
+        code: "LCK001",
+        name: "multiple-triggers-per-object",
+        default_severity: Warning,
+        since: "0.1.0",
+    }
+}
+
+fn message(trigger: &str, object: &str, count: usize) -> String {
+    format!("`{trigger}` is one of {count} active triggers on `{object}`")
+}
+
+fn related_message(trigger: &str) -> String {
+    format!("`{trigger}` is another active trigger on the same object")
+}
+
+impl Rule for MultipleTriggersPerObject {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, project: &Project, findings: &mut Vec<Finding>) {
+        let mut by_object: BTreeMap<String, Vec<TriggerRef<'_>>> = BTreeMap::new();
+        for trigger in project.triggers() {
+            // Inactive triggers never run, so they cannot contend.
+            if !trigger.active {
+                continue;
+            }
+            by_object
+                .entry(trigger.decl.object.key())
+                .or_default()
+                .push(trigger);
+        }
+        for triggers in by_object.values() {
+            // One trigger per object is the goal.
+            if triggers.len() < 2 {
+                continue;
+            }
+            for trigger in triggers {
+                let decl = trigger.decl;
+                let mut finding = Finding::new(
+                    &Self::META,
+                    trigger.file,
+                    header(trigger),
+                    message(&decl.name.text, &decl.object.text, triggers.len()),
+                )
+                .with_object(decl.object.text.clone())
+                .with_help(format!(
+                    "merge them into one trigger on `{}` that delegates to a handler class (`lockgen new trigger {}`)",
+                    decl.object.text, decl.object.text
+                ));
+                for other in triggers.iter().filter(|o| o.file != trigger.file) {
+                    finding = finding.with_related(
+                        other.file,
+                        header(other),
+                        related_message(&other.decl.name.text),
+                    );
+                }
+                findings.push(finding);
+            }
+        }
+    }
+}
+
+/// `trigger X on Obj`: where the finding points.
+fn header(trigger: &TriggerRef<'_>) -> Span {
+    Span {
+        start: trigger.decl.span.start,
+        end: trigger.decl.object.span.end,
+    }
+}
