@@ -25,7 +25,17 @@ pub use error::Error;
 pub const EXIT_ERROR: i32 = 2;
 
 /// Parse the arguments, run the command, and return the process exit code (0, 1 or 2).
+/// Output is plain (no colour, 80 columns), as when piped.
 pub fn run_with_args<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    run(args, lint::Terminal::PLAIN, out, err)
+}
+
+/// [`run_with_args`] for a given terminal: the binary passes what its stdout is.
+pub fn run<I, T>(args: I, terminal: lint::Terminal, out: &mut dyn Write, err: &mut dyn Write) -> i32
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -45,7 +55,7 @@ where
     };
     ensure_thread_pool();
     let result = match &cli.command {
-        cli::Command::Lint(args) => lint::lint(args, out, err),
+        cli::Command::Lint(args) => lint::lint(args, terminal, out, err),
         cli::Command::Rules(args) => docs::rules(args.format, out).map(|()| 0),
         cli::Command::Explain(args) => docs::explain(&args.rule, out).map(|()| 0),
     };

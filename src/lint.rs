@@ -2,6 +2,32 @@
 
 use std::io::{IsTerminal, Write};
 
+/// What the output is written to: a terminal gets colour and its own width; anything else
+/// (CI logs, files, tests) a fixed width and no colour, so the bytes are reproducible.
+#[derive(Debug, Clone, Copy)]
+pub struct Terminal {
+    pub color: bool,
+    pub width: usize,
+}
+
+impl Terminal {
+    pub const PLAIN: Terminal = Terminal {
+        color: false,
+        width: 80,
+    };
+
+    /// Inspect the process's standard output.
+    pub fn detect() -> Terminal {
+        if !std::io::stdout().is_terminal() {
+            return Terminal::PLAIN;
+        }
+        Terminal {
+            color: std::env::var_os("NO_COLOR").is_none(),
+            width: terminal_size::terminal_size().map_or(100, |(w, _)| usize::from(w.0).max(60)),
+        }
+    }
+}
+
 use rayon::prelude::*;
 
 use crate::cli::{Color, FailOn, Format, LintArgs};
@@ -82,7 +108,12 @@ fn fails(findings: &[Finding], fail_on: FailOn) -> bool {
     findings.iter().any(|f| f.severity >= threshold)
 }
 
-pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, Error> {
+pub fn lint(
+    args: &LintArgs,
+    terminal: Terminal,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, Error> {
     let selection = Selection::new(&args.select, &args.ignore)?;
     let discovery = project::discover(&args.paths)?;
     for note in &discovery.notes {
@@ -98,11 +129,13 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
             let color = match args.color {
                 Color::Always => true,
                 Color::Never => false,
-                Color::Auto => {
-                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-                }
+                Color::Auto => terminal.color,
             };
-            report::human::render(&project, &findings, HumanOptions { color, width: 100 }, out)
+            let options = HumanOptions {
+                color,
+                width: terminal.width,
+            };
+            report::human::render(&project, &findings, options, out)
         }
         Format::Json => report::json::render(&project, &findings, out),
     };

@@ -25,7 +25,12 @@ fn main() -> ExitCode {
         let stderr = std::io::stderr();
         let mut out = stdout.lock();
         let mut err = stderr.lock();
-        lockgen::run_with_args(std::env::args_os(), &mut out, &mut err)
+        lockgen::run(
+            std::env::args_os(),
+            lockgen::lint::Terminal::detect(),
+            &mut out,
+            &mut err,
+        )
     })
     .unwrap_or(lockgen::EXIT_ERROR);
     ExitCode::from(u8::try_from(code).unwrap_or(2))

@@ -74,7 +74,9 @@ impl Rule for LookupLocksParent {
             if !meta.is_lookup() {
                 continue;
             }
-            let reason = if meta.is_restrict() {
+            let reason = if meta.is_restrict() && meta.required {
+                "it is required and its delete constraint is `Restrict`"
+            } else if meta.is_restrict() {
                 "its delete constraint is `Restrict`"
             } else if meta.required {
                 "it is required"
