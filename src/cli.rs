@@ -51,6 +51,10 @@ pub struct LintArgs {
     /// When to colour human output
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+
+    /// Print how long each phase took (discover, read, parse, index, rules, report) to stderr
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

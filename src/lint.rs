@@ -1,6 +1,7 @@
 //! `lockgen lint`: discover, load, run the rules, filter, report; returns the exit code.
 
 use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
 
 /// What the output is written to: a terminal gets colour and its own width; anything else
 /// (CI logs, files, tests) a fixed width and no colour, so the bytes are reproducible.
@@ -114,16 +115,24 @@ pub fn lint(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, Error> {
+    let mut timings = Timings::start();
     let selection = Selection::new(&args.select, &args.ignore)?;
     let discovery = project::discover(&args.paths)?;
     for note in &discovery.notes {
         // Notes are advisory; a closed stderr must not fail the run.
         let _ = writeln!(err, "lockgen: {note}");
     }
-    let project = index::load(&discovery)?;
+    timings.lap("discover");
+    let raw = index::read(&discovery)?;
+    timings.lap("read");
+    let mut project = index::parse(&discovery, raw)?;
+    timings.lap("parse");
+    project.analyse();
+    timings.lap("index");
     let mut findings = run_rules(&project, &selection);
     findings.retain(|f| in_focus(&project, &discovery.focus, f));
     report::sort(&project, &mut findings);
+    timings.lap("rules");
     let written = match args.format {
         Format::Human => {
             let color = match args.color {
@@ -145,5 +154,49 @@ pub fn lint(
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
         Err(e) => return Err(Error::Output(e)),
     }
+    timings.lap("report");
+    if args.timings {
+        let _ = write!(err, "{}", timings.render(discovery.files.len()));
+    }
     Ok(i32::from(fails(&findings, args.fail_on)))
+}
+
+/// Wall-clock time per phase, for `--timings`.
+struct Timings {
+    started: Instant,
+    last: Instant,
+    laps: Vec<(&'static str, Duration)>,
+}
+
+impl Timings {
+    fn start() -> Timings {
+        let now = Instant::now();
+        Timings {
+            started: now,
+            last: now,
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, phase: &'static str) {
+        let now = Instant::now();
+        self.laps.push((phase, now - self.last));
+        self.last = now;
+    }
+
+    fn render(&self, files: usize) -> String {
+        let mut text = format!("lockgen: timings for {files} files (wall clock, ms)\n");
+        for (phase, took) in &self.laps {
+            text.push_str(&format!(
+                "  {phase:<9}{:>9.1}\n",
+                took.as_secs_f64() * 1000.0
+            ));
+        }
+        text.push_str(&format!(
+            "  {:<9}{:>9.1}\n",
+            "total",
+            self.started.elapsed().as_secs_f64() * 1000.0
+        ));
+        text
+    }
 }

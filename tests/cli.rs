@@ -135,10 +135,18 @@ fn exit_codes_follow_fail_on() {
     assert_eq!(
         lockgen(&["lint", &example, "--fail-on", "error"]).code,
         1,
-        "LCK000 is an error"
+        "LCK000 and LCK006 are errors"
     );
     assert_eq!(
-        lockgen(&["lint", &example, "--fail-on", "error", "--ignore", "LCK000"]).code,
+        lockgen(&[
+            "lint",
+            &example,
+            "--fail-on",
+            "error",
+            "--ignore",
+            "LCK000,LCK006"
+        ])
+        .code,
         0
     );
 }

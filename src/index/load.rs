@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use super::{ApexUnit, FieldUnit, FileId, FileProblem, Project, SourceFile};
+use super::{ApexUnit, FieldUnit, FileId, FileProblem, Program, Project, SourceFile};
 use crate::apex::model::{ApexFile, ApexFileKind};
 use crate::apex::parser::GrammarError;
 use crate::apex::{LineIndex, Span, parse_apex};
@@ -39,11 +39,29 @@ struct Loaded {
     problems: Vec<(Span, String)>,
 }
 
-/// Read and parse the inventory. The first unreadable file (in path order) is an error;
-/// bytes that are not text or metadata that is not valid XML become file problems (LCK000).
-pub fn load(discovery: &Discovery) -> Result<Project, LoadError> {
-    let loaded: Vec<Result<Loaded, LoadError>> =
-        discovery.files.par_iter().map(load_file).collect();
+/// A file's text as read from disk, before parsing.
+pub struct RawFile {
+    text: String,
+    problems: Vec<(Span, String)>,
+    /// Not text at all (NUL bytes): never parsed.
+    binary: bool,
+}
+
+/// Read every inventory file, in parallel. The first unreadable file (in path order) is an
+/// error; bytes that are not UTF-8 text are decoded lossily and noted.
+pub fn read(discovery: &Discovery) -> Result<Vec<RawFile>, LoadError> {
+    discovery.files.par_iter().map(read_file).collect()
+}
+
+/// Parse what [`read`] returned, in parallel, into a [`Project`] (without its whole-program
+/// index: see [`Project::analyse`]). Bad metadata becomes a file problem (LCK000).
+pub fn parse(discovery: &Discovery, raw: Vec<RawFile>) -> Result<Project, LoadError> {
+    let loaded: Vec<Result<Loaded, LoadError>> = discovery
+        .files
+        .par_iter()
+        .zip(raw.into_par_iter())
+        .map(|(file, raw)| parse_file(file, raw))
+        .collect();
     let mut project = Project {
         root: discovery.display_root.clone(),
         source_api_version: discovery.source_api_version.clone(),
@@ -52,6 +70,7 @@ pub fn load(discovery: &Discovery) -> Result<Project, LoadError> {
         fields: Vec::new(),
         trigger_status: HashMap::new(),
         file_problems: Vec::new(),
+        program: Program::default(),
     };
     for (index, item) in loaded.into_iter().enumerate() {
         let item = item?;
@@ -83,14 +102,22 @@ pub fn load(discovery: &Discovery) -> Result<Project, LoadError> {
     Ok(project)
 }
 
-fn load_file(file: &InventoryFile) -> Result<Loaded, LoadError> {
+/// Read, parse and index a whole project.
+pub fn load(discovery: &Discovery) -> Result<Project, LoadError> {
+    let raw = read(discovery)?;
+    let mut project = parse(discovery, raw)?;
+    project.analyse();
+    Ok(project)
+}
+
+fn read_file(file: &InventoryFile) -> Result<RawFile, LoadError> {
     let bytes = std::fs::read(&file.abs).map_err(|source| LoadError::Unreadable {
         path: file.path.clone(),
         source,
     })?;
     let mut problems = Vec::new();
-    let text = match decode(bytes) {
-        Decoded::Text(text) => text,
+    let (text, binary) = match decode(bytes) {
+        Decoded::Text(text) => (text, false),
         Decoded::Lossy(text, bad_offset) => {
             let lines = LineIndex::new(&text);
             let line = lines.line_column(&text, bad_offset).line;
@@ -98,39 +125,52 @@ fn load_file(file: &InventoryFile) -> Result<Loaded, LoadError> {
                 Span::new(bad_offset as usize, bad_offset as usize),
                 format!("not valid UTF-8 (first bad byte on line {line}); read with replacement characters"),
             ));
-            text
+            (text, false)
         }
         Decoded::Binary => {
             problems.push((
                 Span::default(),
                 "binary file (contains NUL bytes), not source; not analysed".to_string(),
             ));
-            return Ok(Loaded {
-                source: source_file(file, String::new()),
-                content: Content::Nothing,
-                problems,
-            });
+            (String::new(), true)
         }
     };
-    let content = match &file.kind {
-        FileKind::ApexClass => Content::Apex(parse_apex(&text, ApexFileKind::Class)?),
-        FileKind::ApexTrigger => Content::Apex(parse_apex(&text, ApexFileKind::Trigger)?),
-        FileKind::FieldMeta { object } => {
-            let name = file.path.rsplit('/').next().unwrap_or(&file.path);
-            let stem = name.strip_suffix(".field-meta.xml").unwrap_or(name);
-            metadata_content(
-                metadata::parse_field_file(object, stem, &text).map(Content::Field),
+    Ok(RawFile {
+        text,
+        problems,
+        binary,
+    })
+}
+
+fn parse_file(file: &InventoryFile, raw: RawFile) -> Result<Loaded, LoadError> {
+    let RawFile {
+        text,
+        mut problems,
+        binary,
+    } = raw;
+    let content = if binary {
+        Content::Nothing
+    } else {
+        match &file.kind {
+            FileKind::ApexClass => Content::Apex(parse_apex(&text, ApexFileKind::Class)?),
+            FileKind::ApexTrigger => Content::Apex(parse_apex(&text, ApexFileKind::Trigger)?),
+            FileKind::FieldMeta { object } => {
+                let name = file.path.rsplit('/').next().unwrap_or(&file.path);
+                let stem = name.strip_suffix(".field-meta.xml").unwrap_or(name);
+                metadata_content(
+                    metadata::parse_field_file(object, stem, &text).map(Content::Field),
+                    &mut problems,
+                )
+            }
+            FileKind::ObjectFile { object } => metadata_content(
+                metadata::parse_object_file(object, &text).map(Content::Object),
                 &mut problems,
-            )
+            ),
+            FileKind::TriggerMeta { .. } => metadata_content(
+                metadata::parse_trigger_status(&text).map(Content::TriggerStatus),
+                &mut problems,
+            ),
         }
-        FileKind::ObjectFile { object } => metadata_content(
-            metadata::parse_object_file(object, &text).map(Content::Object),
-            &mut problems,
-        ),
-        FileKind::TriggerMeta { .. } => metadata_content(
-            metadata::parse_trigger_status(&text).map(Content::TriggerStatus),
-            &mut problems,
-        ),
     };
     Ok(Loaded {
         source: source_file(file, text),

@@ -1,7 +1,13 @@
 //! The project index: every file's text and model, object metadata, and (built on them) the
 //! symbols, call graph, method summaries and lock graph that the rules read.
 
+pub mod facts;
 mod load;
+pub mod metadata_index;
+pub mod program;
+pub mod symbols;
+pub mod types;
+pub mod typing;
 
 use std::collections::HashMap;
 
@@ -10,7 +16,8 @@ use crate::apex::{LineColumn, LineIndex, Span};
 use crate::metadata::{FieldMeta, TriggerStatus};
 use crate::project::FileKind;
 
-pub use load::{LoadError, load};
+pub use load::{LoadError, RawFile, load, parse, read};
+pub use program::Program;
 
 /// Index of a file in [`Project::files`]; files are sorted by path, so ids are stable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -69,6 +76,8 @@ pub struct Project {
     /// Trigger status keyed by the trigger file's path without extension, lower-cased.
     pub trigger_status: HashMap<String, TriggerStatus>,
     pub file_problems: Vec<FileProblem>,
+    /// Symbols, typed facts, triggers and the lock graph over everything above.
+    pub program: Program,
 }
 
 /// An active or inactive trigger with where it is declared.
@@ -79,6 +88,12 @@ pub struct TriggerRef<'p> {
 }
 
 impl Project {
+    /// Build the whole-program index (symbols, typed facts, triggers, lock graph).
+    pub fn analyse(&mut self) {
+        let program = Program::build(&self.apex, &self.fields, self.triggers().collect());
+        self.program = program;
+    }
+
     pub fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id.index()]
     }

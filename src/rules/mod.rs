@@ -3,10 +3,16 @@
 
 pub mod registry;
 
+mod async_jobs_share_lock;
+mod child_trigger_updates_parent;
 mod dml_in_loop;
+mod lock_error_unhandled;
 mod lookup_locks_parent;
 mod multiple_triggers;
 mod parse_error;
+mod queueable_without_finalizer;
+mod read_then_insert;
+mod unbounded_lock_retry;
 
 use serde::Serialize;
 

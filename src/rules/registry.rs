@@ -1,13 +1,23 @@
 //! Every rule, in code order, and lookup by code or name.
 
-use super::{Rule, RuleMeta, dml_in_loop, lookup_locks_parent, multiple_triggers, parse_error};
+use super::{
+    Rule, RuleMeta, async_jobs_share_lock, child_trigger_updates_parent, dml_in_loop,
+    lock_error_unhandled, lookup_locks_parent, multiple_triggers, parse_error,
+    queueable_without_finalizer, read_then_insert, unbounded_lock_retry,
+};
 
 /// All rules in code order. Codes are a stable contract: never renumber, never reuse.
 pub static RULES: &[&dyn Rule] = &[
     &parse_error::ParseError,
     &multiple_triggers::MultipleTriggersPerObject,
+    &async_jobs_share_lock::AsyncJobsShareLock,
     &lookup_locks_parent::LookupLocksParent,
+    &read_then_insert::ReadThenInsert,
+    &lock_error_unhandled::LockErrorUnhandled,
+    &unbounded_lock_retry::UnboundedLockRetry,
     &dml_in_loop::DmlInLoop,
+    &queueable_without_finalizer::QueueableWithoutFinalizer,
+    &child_trigger_updates_parent::ChildTriggerUpdatesParent,
 ];
 
 pub fn all() -> impl Iterator<Item = &'static dyn Rule> {

@@ -1,0 +1,447 @@
+//! Symbols: every class (inner ones too) and every body of code (methods, constructors,
+//! initializers, accessors, trigger bodies), with name lookup that follows Apex scoping.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::apex::model::{MethodDecl, MethodKind, TypeDecl, TypeKind, TypeRef};
+use crate::apex::{ApexFile, Span};
+
+use super::{ApexUnit, FileId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClassId(pub u32);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MethodId(pub u32);
+
+impl ClassId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl MethodId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+#[derive(Debug)]
+pub struct ClassInfo {
+    /// Index into `Project::apex`.
+    pub unit: usize,
+    pub file: FileId,
+    /// Index into the file's `ApexFile::types`.
+    pub type_index: usize,
+    pub name: String,
+    /// `Outer.Inner` for inner classes.
+    pub qualified: String,
+    pub outer: Option<ClassId>,
+    pub kind: TypeKind,
+    pub superclass: Option<ClassId>,
+    /// Project interfaces this class implements (or, for an interface, extends).
+    pub interfaces: Vec<ClassId>,
+    /// Direct subclasses and implementers.
+    pub subtypes: Vec<ClassId>,
+    pub methods: Vec<MethodId>,
+    pub is_test: bool,
+    pub is_abstract: bool,
+    pub name_span: Span,
+}
+
+/// Which body of code a method is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    Method(MethodKind),
+    Trigger,
+}
+
+#[derive(Debug)]
+pub struct MethodInfo {
+    pub class: Option<ClassId>,
+    pub unit: usize,
+    pub file: FileId,
+    /// `(type index, method index)` in the file's model; `None` for a trigger body.
+    pub decl: Option<(usize, usize)>,
+    pub kind: BodyKind,
+    pub name: String,
+    pub arity: usize,
+    pub is_static: bool,
+    pub is_future: bool,
+    pub name_span: Span,
+}
+
+impl MethodInfo {
+    pub fn is(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Symbols {
+    pub classes: Vec<ClassInfo>,
+    pub methods: Vec<MethodInfo>,
+    top_level: HashMap<String, ClassId>,
+    qualified: HashMap<String, ClassId>,
+    inner: HashMap<(ClassId, String), ClassId>,
+    /// Every transitive subtype of a class or interface, for virtual and interface dispatch.
+    descendants: HashMap<ClassId, Vec<ClassId>>,
+    /// Lower-cased last segments of every interface a class implements, directly or through
+    /// its superclasses and project interfaces (`queueable`, `batchable`, `finalizer` …).
+    interface_names: Vec<HashSet<String>>,
+}
+
+/// The most implementations a virtual or interface call is followed into (see `dispatch`).
+pub const MAX_DISPATCH: usize = 5;
+
+/// How deep class hierarchies are followed: cycles in broken code must not hang the run.
+const MAX_HIERARCHY: usize = 32;
+
+impl Symbols {
+    pub fn build(units: &[ApexUnit]) -> Symbols {
+        let mut symbols = Symbols::default();
+        let mut first_class_of_unit: Vec<u32> = Vec::with_capacity(units.len());
+        // Classes first, so that lookups work when hierarchies are resolved.
+        for (unit_index, unit) in units.iter().enumerate() {
+            first_class_of_unit.push(symbols.classes.len() as u32);
+            let mut ids: Vec<ClassId> = Vec::with_capacity(unit.model.types.len());
+            for (type_index, decl) in unit.model.types.iter().enumerate() {
+                let id = ClassId(symbols.classes.len() as u32);
+                let outer = decl.outer.and_then(|o| ids.get(o).copied());
+                let qualified = match outer {
+                    Some(o) => format!(
+                        "{}.{}",
+                        symbols.classes[o.index()].qualified,
+                        decl.name.text
+                    ),
+                    None => decl.name.text.clone(),
+                };
+                let key = qualified.to_ascii_lowercase();
+                match outer {
+                    Some(o) => {
+                        symbols.inner.entry((o, decl.name.key())).or_insert(id);
+                    }
+                    None => {
+                        symbols.top_level.entry(key.clone()).or_insert(id);
+                    }
+                }
+                symbols.qualified.entry(key).or_insert(id);
+                symbols.classes.push(ClassInfo {
+                    unit: unit_index,
+                    file: unit.file,
+                    type_index,
+                    name: decl.name.text.clone(),
+                    qualified,
+                    outer,
+                    kind: decl.kind,
+                    superclass: None,
+                    interfaces: Vec::new(),
+                    subtypes: Vec::new(),
+                    methods: Vec::new(),
+                    is_test: is_test(decl)
+                        || outer.is_some_and(|o| symbols.classes[o.index()].is_test),
+                    is_abstract: decl.modifiers.has("abstract") || decl.kind == TypeKind::Interface,
+                    name_span: decl.name.span,
+                });
+                ids.push(id);
+            }
+        }
+        for index in 0..symbols.classes.len() {
+            let id = ClassId(index as u32);
+            let decl = symbols.decl(units, id);
+            let superclass = decl
+                .extends
+                .as_ref()
+                .and_then(|t| symbols.resolve_class(&t.name, Some(id)))
+                .filter(|s| *s != id);
+            let interfaces: Vec<ClassId> = decl
+                .implements
+                .iter()
+                .filter_map(|t| symbols.resolve_class(&t.name, Some(id)))
+                .filter(|s| *s != id)
+                .collect();
+            if let Some(parent) = superclass {
+                symbols.classes[parent.index()].subtypes.push(id);
+            }
+            for interface in &interfaces {
+                symbols.classes[interface.index()].subtypes.push(id);
+            }
+            let class = &mut symbols.classes[index];
+            class.superclass = superclass;
+            class.interfaces = interfaces;
+        }
+        for (unit_index, unit) in units.iter().enumerate() {
+            symbols.add_methods(unit_index, unit, first_class_of_unit[unit_index]);
+        }
+        symbols.descendants = (0..symbols.classes.len())
+            .map(|i| ClassId(i as u32))
+            .filter(|c| !symbols.classes[c.index()].subtypes.is_empty())
+            .map(|c| (c, symbols.collect_descendants(c)))
+            .collect();
+        symbols.interface_names = (0..symbols.classes.len())
+            .map(|i| symbols.collect_interface_names(units, ClassId(i as u32)))
+            .collect();
+        symbols
+    }
+
+    fn add_methods(&mut self, unit_index: usize, unit: &ApexUnit, first_class: u32) {
+        for (type_index, decl) in unit.model.types.iter().enumerate() {
+            let class = ClassId(first_class + type_index as u32);
+            for (method_index, method) in decl.methods.iter().enumerate() {
+                let id = MethodId(self.methods.len() as u32);
+                self.methods.push(MethodInfo {
+                    class: Some(class),
+                    unit: unit_index,
+                    file: unit.file,
+                    decl: Some((type_index, method_index)),
+                    kind: BodyKind::Method(method.kind),
+                    name: method.name.text.clone(),
+                    arity: method.params.len(),
+                    is_static: method.modifiers.is_static(),
+                    is_future: method.modifiers.annotation("future").is_some(),
+                    name_span: method.name.span,
+                });
+                self.classes[class.index()].methods.push(id);
+            }
+        }
+        if let Some(trigger) = &unit.model.trigger {
+            self.methods.push(MethodInfo {
+                class: None,
+                unit: unit_index,
+                file: unit.file,
+                decl: None,
+                kind: BodyKind::Trigger,
+                name: trigger.name.text.clone(),
+                arity: 0,
+                is_static: true,
+                is_future: false,
+                name_span: trigger.name.span,
+            });
+        }
+    }
+
+    pub fn class(&self, id: ClassId) -> &ClassInfo {
+        &self.classes[id.index()]
+    }
+
+    pub fn method(&self, id: MethodId) -> &MethodInfo {
+        &self.methods[id.index()]
+    }
+
+    pub fn decl<'u>(&self, units: &'u [ApexUnit], id: ClassId) -> &'u TypeDecl {
+        let class = self.class(id);
+        &units[class.unit].model.types[class.type_index]
+    }
+
+    pub fn method_decl<'u>(&self, units: &'u [ApexUnit], id: MethodId) -> Option<&'u MethodDecl> {
+        let method = self.method(id);
+        let (type_index, method_index) = method.decl?;
+        Some(&units[method.unit].model.types[type_index].methods[method_index])
+    }
+
+    pub fn model<'u>(&self, units: &'u [ApexUnit], id: MethodId) -> &'u ApexFile {
+        &units[self.method(id).unit].model
+    }
+
+    /// `Class.method`, `new Class` for a constructor, or the trigger name, for messages.
+    pub fn display(&self, id: MethodId) -> String {
+        let method = self.method(id);
+        match (method.class, method.kind) {
+            (Some(class), BodyKind::Method(MethodKind::Constructor)) => {
+                format!("new {}", self.class(class).qualified)
+            }
+            (Some(class), _) => format!("{}.{}", self.class(class).qualified, method.name),
+            (None, _) => method.name.clone(),
+        }
+    }
+
+    /// Resolve a type name as written inside `context` (inner classes of the context and its
+    /// outer and super classes first, then top-level classes).
+    pub fn resolve_class(&self, name: &str, context: Option<ClassId>) -> Option<ClassId> {
+        let key = name.to_ascii_lowercase();
+        if key.contains('.') {
+            if let Some(id) = self.qualified.get(&key) {
+                return Some(*id);
+            }
+            // `ns.Class` or `ns.Outer.Inner`: drop a namespace prefix.
+            let (_, rest) = key.split_once('.')?;
+            return self.qualified.get(rest).copied();
+        }
+        let mut scope = context;
+        let mut steps = 0;
+        while let Some(current) = scope {
+            if let Some(found) = self.inner_in_hierarchy(current, &key) {
+                return Some(found);
+            }
+            if self.classes[current.index()]
+                .name
+                .eq_ignore_ascii_case(name)
+            {
+                return Some(current);
+            }
+            scope = self.classes[current.index()].outer;
+            steps += 1;
+            if steps > MAX_HIERARCHY {
+                break;
+            }
+        }
+        self.top_level.get(&key).copied()
+    }
+
+    fn inner_in_hierarchy(&self, class: ClassId, key: &str) -> Option<ClassId> {
+        let mut current = Some(class);
+        for _ in 0..MAX_HIERARCHY {
+            let id = current?;
+            if let Some(found) = self.inner.get(&(id, key.to_string())) {
+                return Some(*found);
+            }
+            current = self.classes[id.index()].superclass;
+        }
+        None
+    }
+
+    /// Methods named `name` taking `arity` arguments, declared in `class` or inherited from its
+    /// superclasses (the nearest declaration wins). Same-name methods of another arity are
+    /// the fallback, since an unparsed argument must not lose the call.
+    pub fn find_methods(&self, class: ClassId, name: &str, arity: usize) -> Vec<MethodId> {
+        let mut current = Some(class);
+        for _ in 0..MAX_HIERARCHY {
+            let Some(id) = current else { break };
+            let found = self.declared(id, name, Some(arity));
+            if !found.is_empty() {
+                return found;
+            }
+            current = self.classes[id.index()].superclass;
+        }
+        let mut current = Some(class);
+        for _ in 0..MAX_HIERARCHY {
+            let Some(id) = current else { break };
+            let found = self.declared(id, name, None);
+            if !found.is_empty() {
+                return found;
+            }
+            current = self.classes[id.index()].superclass;
+        }
+        Vec::new()
+    }
+
+    fn declared(&self, class: ClassId, name: &str, arity: Option<usize>) -> Vec<MethodId> {
+        self.classes[class.index()]
+            .methods
+            .iter()
+            .copied()
+            .filter(|m| {
+                let method = &self.methods[m.index()];
+                method.kind == BodyKind::Method(MethodKind::Method)
+                    && method.is(name)
+                    && arity.is_none_or(|a| method.arity == a)
+            })
+            .collect()
+    }
+
+    /// Constructors of `class` taking `arity` arguments (any arity when none matches).
+    pub fn constructors(&self, class: ClassId, arity: usize) -> Vec<MethodId> {
+        let all: Vec<MethodId> = self.classes[class.index()]
+            .methods
+            .iter()
+            .copied()
+            .filter(|m| self.methods[m.index()].kind == BodyKind::Method(MethodKind::Constructor))
+            .collect();
+        let exact: Vec<MethodId> = all
+            .iter()
+            .copied()
+            .filter(|m| self.methods[m.index()].arity == arity)
+            .collect();
+        if exact.is_empty() { all } else { exact }
+    }
+
+    /// Instance initializer blocks, run by every constructor.
+    pub fn instance_initializers(&self, class: ClassId) -> impl Iterator<Item = MethodId> + '_ {
+        self.classes[class.index()]
+            .methods
+            .iter()
+            .copied()
+            .filter(|m| {
+                let method = &self.methods[m.index()];
+                method.kind == BodyKind::Method(MethodKind::Initializer) && !method.is_static
+            })
+    }
+
+    /// A call on a value whose static type is `class`: the method it resolves to, plus every
+    /// override or implementation in a subtype (virtual and interface dispatch, as may-call).
+    ///
+    /// A call site with more than [`MAX_DISPATCH`] implementations is a framework's dispatcher
+    /// (trigger-handler frameworks, plugin and selector registries): which implementation runs
+    /// is decided by configuration, not code, so following all of them would make every caller
+    /// look like it does everything. Only the statically resolved method is kept there.
+    pub fn dispatch(&self, class: ClassId, name: &str, arity: usize) -> Vec<MethodId> {
+        let mut targets = self.find_methods(class, name, arity);
+        if let Some(descendants) = self.descendants.get(&class) {
+            let overrides: Vec<MethodId> = descendants
+                .iter()
+                .flat_map(|sub| self.declared(*sub, name, Some(arity)))
+                .collect();
+            if overrides.len() <= MAX_DISPATCH {
+                targets.extend(overrides);
+            }
+        }
+        targets.sort();
+        targets.dedup();
+        targets
+    }
+
+    fn collect_descendants(&self, class: ClassId) -> Vec<ClassId> {
+        let mut seen: HashSet<ClassId> = HashSet::new();
+        let mut stack = vec![class];
+        while let Some(current) = stack.pop() {
+            for sub in &self.classes[current.index()].subtypes {
+                if seen.insert(*sub) {
+                    stack.push(*sub);
+                }
+            }
+        }
+        seen.remove(&class);
+        // Test classes never run in production: a mock implementing a service interface must
+        // not make every caller of that interface look like it does what the mock does.
+        let mut out: Vec<ClassId> = seen
+            .into_iter()
+            .filter(|c| !self.classes[c.index()].is_test)
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn collect_interface_names(&self, units: &[ApexUnit], class: ClassId) -> HashSet<String> {
+        let mut names = HashSet::new();
+        let mut stack = vec![(class, 0usize)];
+        let mut seen = HashSet::new();
+        while let Some((current, depth)) = stack.pop() {
+            if depth > MAX_HIERARCHY || !seen.insert(current) {
+                continue;
+            }
+            let decl = self.decl(units, current);
+            for interface in &decl.implements {
+                names.insert(interface_key(interface));
+            }
+            let info = &self.classes[current.index()];
+            for next in info.interfaces.iter().chain(info.superclass.iter()) {
+                stack.push((*next, depth + 1));
+            }
+        }
+        names
+    }
+
+    /// Does the class implement an interface whose last name segment is `name` (lower case),
+    /// directly, through a superclass, or through a project interface?
+    pub fn implements(&self, class: ClassId, name: &str) -> bool {
+        self.interface_names[class.index()].contains(name)
+    }
+}
+
+fn interface_key(interface: &TypeRef) -> String {
+    interface.last_segment().to_ascii_lowercase()
+}
+
+fn is_test(decl: &TypeDecl) -> bool {
+    decl.modifiers.annotation("IsTest").is_some() || decl.modifiers.has("testmethod")
+}
