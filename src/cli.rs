@@ -24,6 +24,9 @@ pub enum Command {
     Rules(RulesArgs),
     /// Show a rule's full documentation
     Explain(ExplainArgs),
+    /// Generate lock-safe Apex: a Queueable with a retry Finalizer, a lock service, an
+    /// external-ID upsert, or the one trigger of an object
+    New(NewArgs),
 }
 
 #[derive(Debug, Args)]
@@ -96,4 +99,126 @@ pub enum RulesFormat {
 pub struct ExplainArgs {
     /// A rule code (LCK004) or name (read-then-insert-without-lock)
     pub rule: String,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct NewArgs {
+    #[command(subcommand)]
+    pub generator: Option<Generator>,
+
+    /// List the generators, the files each writes and their parameters
+    #[arg(long)]
+    pub list: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Generator {
+    /// A Queueable that locks its parents, writes idempotently and retries lock failures from
+    /// a Transaction Finalizer
+    Queueable(QueueableArgs),
+    /// A lock service: FOR UPDATE on a set of Ids, both lock errors as one typed exception
+    Lock(LockArgs),
+    /// An external-ID upsert helper with per-record results (and, optionally, the field)
+    Upsert(UpsertArgs),
+    /// The one trigger of an object, delegating to a handler class (the fix for LCK001)
+    Trigger(TriggerArgs),
+}
+
+/// Where and how generated files are written.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// Print the files and their contents instead of writing them
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Overwrite files that exist
+    #[arg(long)]
+    pub force: bool,
+
+    /// Write under this folder (as `classes/`, `triggers/`, `objects/`) instead of the default
+    /// package directory's `main/default`
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+
+    /// The project to generate into (default: the current folder)
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub project: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct QueueableArgs {
+    /// The class name (an Apex identifier)
+    pub name: String,
+
+    /// The parent SObject the job locks (`Account`, `Invoice__c`)
+    #[arg(long, value_name = "SOBJECT")]
+    pub object: String,
+
+    /// The child SObject the job creates under each parent
+    #[arg(long, value_name = "SOBJECT")]
+    pub child: Option<String>,
+
+    /// The child's relationship field to the parent (default: from metadata or the
+    /// standard-object table)
+    #[arg(long, value_name = "FIELD", requires = "child")]
+    pub parent_field: Option<String>,
+
+    /// A unique external-ID field on the child: the job upserts on it
+    #[arg(long, value_name = "FIELD", requires = "child")]
+    pub external_id: Option<String>,
+
+    /// Retries after a lock failure (at most 5, the platform's limit on chained re-enqueues)
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub max_retries: u8,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    /// The class name (an Apex identifier)
+    pub name: String,
+
+    /// The SObject it locks (default: any, by each Id's type)
+    #[arg(long, value_name = "SOBJECT")]
+    pub object: Option<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UpsertArgs {
+    /// The class name (an Apex identifier)
+    pub name: String,
+
+    /// The SObject it writes
+    #[arg(long, value_name = "SOBJECT")]
+    pub object: String,
+
+    /// The unique external-ID field it upserts on
+    #[arg(long, value_name = "FIELD")]
+    pub external_id: String,
+
+    /// Also write the field's metadata (Text, external ID, unique, case-insensitive)
+    #[arg(long)]
+    pub with_field: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TriggerArgs {
+    /// The SObject the trigger is on
+    pub object: String,
+
+    /// The handler class name (default: `<Object>TriggerHandler`)
+    #[arg(long, value_name = "NAME")]
+    pub handler: Option<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }

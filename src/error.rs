@@ -23,6 +23,10 @@ pub enum Error {
         suggestion: Option<&'static str>,
     },
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Generate(#[from] crate::generate::GenerateError),
+
     #[error("cannot write output: {0}")]
     #[diagnostic(code(lockgen::io::output))]
     Output(#[source] std::io::Error),

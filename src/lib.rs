@@ -5,6 +5,7 @@
 pub mod apex;
 pub mod cli;
 pub mod error;
+pub mod generate;
 pub mod index;
 pub mod lint;
 pub mod metadata;
@@ -58,6 +59,9 @@ where
         cli::Command::Lint(args) => lint::lint(args, terminal, out, err),
         cli::Command::Rules(args) => docs::rules(args.format, out).map(|()| 0),
         cli::Command::Explain(args) => docs::explain(&args.rule, out).map(|()| 0),
+        cli::Command::New(args) => generate::run(args, out, err)
+            .map(|()| 0)
+            .map_err(Error::from),
     };
     match result {
         Ok(code) => code,

@@ -97,6 +97,8 @@ pub struct Discovery {
     pub layout: Layout,
     /// Package directories, relative to the root (`.` for the root itself).
     pub package_dirs: Vec<String>,
+    /// Where new source goes: the default package directory (relative to the root).
+    pub default_package_dir: Option<String>,
     pub source_api_version: Option<String>,
     /// Every file lockgen reads, sorted by path.
     pub files: Vec<InventoryFile>,
@@ -164,11 +166,15 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovery, ProjectError> {
         }
     };
 
+    let mut default_package_dir = None;
     let (package_dirs, source_api_version) = match layout {
         Layout::Source => {
             let project = SfdxProject::read(&root.join(SFDX_PROJECT))?;
             let mut dirs = Vec::new();
-            for dir in &project.package_dirs {
+            for (index, dir) in project.package_dirs.iter().enumerate() {
+                if index == project.default_dir {
+                    default_package_dir = normalize_relative(dir);
+                }
                 match normalize_relative(dir) {
                     Some(rel) if root.join(&rel).is_dir() => dirs.push(rel),
                     Some(rel) => notes.push(format!(
@@ -188,6 +194,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovery, ProjectError> {
             } else {
                 "src".to_string()
             };
+            default_package_dir = Some(dir.clone());
             (vec![dir], None)
         }
         Layout::Bare => (vec![".".to_string()], None),
@@ -207,6 +214,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovery, ProjectError> {
         root,
         layout,
         package_dirs,
+        default_package_dir,
         source_api_version,
         files,
         focus,

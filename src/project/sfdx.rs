@@ -9,6 +9,8 @@ use super::ProjectError;
 #[derive(Debug, Clone)]
 pub struct SfdxProject {
     pub package_dirs: Vec<String>,
+    /// Index into `package_dirs` of the one marked `"default": true` (else the first).
+    pub default_dir: usize,
     pub source_api_version: Option<String>,
 }
 
@@ -23,6 +25,8 @@ struct RawProject {
 #[derive(Deserialize)]
 struct RawPackageDirectory {
     path: String,
+    #[serde(default)]
+    default: bool,
 }
 
 impl SfdxProject {
@@ -53,6 +57,7 @@ impl SfdxProject {
             _ => None,
         };
         Ok(SfdxProject {
+            default_dir: dirs.iter().position(|d| d.default).unwrap_or(0),
             package_dirs: dirs.into_iter().map(|d| d.path).collect(),
             source_api_version,
         })

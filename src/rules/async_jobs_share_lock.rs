@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Finding, Rule, RuleMeta, declare_rule};
 use crate::index::Project;
@@ -96,15 +96,21 @@ impl Rule for AsyncJobsShareLock {
     fn check(&self, project: &Project, findings: &mut Vec<Finding>) {
         let entries = project.program.entry_points();
         // Entry point index → locked object (lower-cased) → how.
-        let locks: Vec<BTreeMap<String, Lock>> =
-            entries.iter().map(|e| locks_of(project, e)).collect();
+        let jobs: Vec<JobLocks> = entries.iter().map(|e| locks_of(project, e)).collect();
+        let locks: Vec<&BTreeMap<String, Lock>> = jobs.iter().map(|j| &j.locks).collect();
         for (index, entry) in entries.iter().enumerate() {
+            // Locks FOR UPDATE and retries from a Finalizer: the remedy is in place.
+            if jobs[index].retries && !jobs[index].serialized.is_empty() {
+                continue;
+            }
             // The object this job shares: parent locks first (they are what collides under
             // data skew), then written objects; by name within each.
             let shared = [true, false].into_iter().find_map(|as_parent| {
                 locks[index]
                     .iter()
                     .filter(|(_, lock)| lock.as_parent == as_parent)
+                    // Taken FOR UPDATE first: this job waits its turn instead of colliding.
+                    .filter(|(key, _)| !jobs[index].serialized.contains(*key))
                     .find_map(|(key, lock)| {
                         let others: Vec<usize> = (0..entries.len())
                             .filter(|o| *o != index && locks[*o].contains_key(key))
@@ -137,15 +143,36 @@ impl Rule for AsyncJobsShareLock {
     }
 }
 
+/// What one entry point locks, and how it guards itself.
+struct JobLocks {
+    /// Lower-cased object → how it is locked.
+    locks: BTreeMap<String, Lock>,
+    /// Lower-cased objects it locks with `SELECT … FOR UPDATE`.
+    serialized: BTreeSet<String>,
+    /// It attaches a Finalizer (which can retry a lock failure).
+    retries: bool,
+}
+
 /// Every object an entry point's writes lock: the written SObject itself and each parent its
 /// lock edges lead to, each with the first (shortest) path found.
-fn locks_of(project: &Project, entry: &EntryPoint) -> BTreeMap<String, Lock> {
+fn locks_of(project: &Project, entry: &EntryPoint) -> JobLocks {
     let program = &project.program;
     let mut locks: BTreeMap<String, Lock> = BTreeMap::new();
+    let mut serialized = BTreeSet::new();
+    let mut retries = false;
     for method in &entry.methods {
         let reach = program.reach(*method, true);
         for (index, step) in reach.steps.iter().enumerate() {
-            for write in &program.facts[step.method.index()].writes {
+            let facts = &program.facts[step.method.index()];
+            retries |= !facts.finalizer_attached.is_empty();
+            serialized.extend(
+                facts
+                    .queries
+                    .iter()
+                    .filter(|q| q.for_update)
+                    .filter_map(|q| q.object.as_ref().map(|o| o.to_ascii_lowercase())),
+            );
+            for write in &facts.writes {
                 let Some(object) = &write.object else {
                     continue;
                 };
@@ -176,5 +203,9 @@ fn locks_of(project: &Project, entry: &EntryPoint) -> BTreeMap<String, Lock> {
             }
         }
     }
-    locks
+    JobLocks {
+        locks,
+        serialized,
+        retries,
+    }
 }

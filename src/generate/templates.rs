@@ -1,0 +1,124 @@
+//! The minijinja environment: templates compiled into the binary from `templates/`, each
+//! replaceable by a file of the same name in a project's `.lockgen/templates/`.
+
+use std::path::Path;
+
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::Serde;
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use serde::Serialize;
+
+use super::GenerateError;
+
+/// Every template, by file name.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "class.cls-meta.xml.jinja",
+        include_str!("../../templates/class.cls-meta.xml.jinja"),
+    ),
+    (
+        "external_id.field-meta.xml.jinja",
+        include_str!("../../templates/external_id.field-meta.xml.jinja"),
+    ),
+    (
+        "lock.cls.jinja",
+        include_str!("../../templates/lock.cls.jinja"),
+    ),
+    (
+        "lock_test.cls.jinja",
+        include_str!("../../templates/lock_test.cls.jinja"),
+    ),
+    (
+        "queueable.cls.jinja",
+        include_str!("../../templates/queueable.cls.jinja"),
+    ),
+    (
+        "queueable_test.cls.jinja",
+        include_str!("../../templates/queueable_test.cls.jinja"),
+    ),
+    (
+        "trigger.trigger-meta.xml.jinja",
+        include_str!("../../templates/trigger.trigger-meta.xml.jinja"),
+    ),
+    (
+        "trigger.trigger.jinja",
+        include_str!("../../templates/trigger.trigger.jinja"),
+    ),
+    (
+        "trigger_handler.cls.jinja",
+        include_str!("../../templates/trigger_handler.cls.jinja"),
+    ),
+    (
+        "trigger_handler_test.cls.jinja",
+        include_str!("../../templates/trigger_handler_test.cls.jinja"),
+    ),
+    (
+        "upsert.cls.jinja",
+        include_str!("../../templates/upsert.cls.jinja"),
+    ),
+    (
+        "upsert_test.cls.jinja",
+        include_str!("../../templates/upsert_test.cls.jinja"),
+    ),
+];
+
+/// Where a project keeps its own versions of the templates.
+pub const OVERRIDE_DIR: &str = ".lockgen/templates";
+
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    /// The built-in templates, with any override found under the project root.
+    pub fn load(root: Option<&Path>) -> Result<Templates, GenerateError> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        let syntax = SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()
+            .map_err(|e| GenerateError::Template {
+                name: "syntax".to_string(),
+                message: e.to_string(),
+            })?;
+        env.set_syntax(syntax);
+        // Values are validated Apex names and API versions; HTML-style escaping (by the `.xml`
+        // suffix) would only mangle them.
+        env.set_auto_escape_callback(|_| AutoEscape::None);
+        for (name, builtin) in TEMPLATES {
+            let source = match root.map(|r| r.join(OVERRIDE_DIR).join(name)) {
+                Some(path) if path.is_file() => {
+                    std::fs::read_to_string(&path).map_err(|e| GenerateError::Template {
+                        name: path.display().to_string(),
+                        message: e.to_string(),
+                    })?
+                }
+                _ => (*builtin).to_string(),
+            };
+            env.add_template_owned(*name, source)
+                .map_err(|e| GenerateError::Template {
+                    name: (*name).to_string(),
+                    message: e.to_string(),
+                })?;
+        }
+        Ok(Templates { env })
+    }
+
+    pub fn render<C: Serialize>(&self, name: &str, context: &C) -> Result<String, GenerateError> {
+        let template = self
+            .env
+            .get_template(name)
+            .map_err(|e| GenerateError::Template {
+                name: name.to_string(),
+                message: e.to_string(),
+            })?;
+        template
+            .render(Serde(context))
+            .map_err(|e| GenerateError::Template {
+                name: name.to_string(),
+                message: e.to_string(),
+            })
+    }
+}
