@@ -39,9 +39,30 @@ pub struct LintArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
-    /// Exit with 1 when a finding has at least this severity
-    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
-    pub fail_on: FailOn,
+    /// Exit with 1 when a finding has at least this severity [default: warning, or
+    /// `fail-on` in lockgen.toml]
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+
+    /// Settings file (default: lockgen.toml at the project root, when there is one)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Report only findings that are not in this baseline (from --write-baseline)
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record today's findings in a baseline file (and exit 0), so CI fails only on new ones
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Print the resolved settings (config file, rules, severities, fail-on) and exit
+    #[arg(long)]
+    pub show_settings: bool,
+
+    /// List `lockgen:ignore` comments and `@SuppressWarnings` that suppressed nothing
+    #[arg(long)]
+    pub report_unused_suppressions: bool,
 
     /// Run only these rules (codes or names, comma-separated)
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
@@ -62,8 +83,16 @@ pub struct LintArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// Findings with source snippets, for people
     Human,
+    /// The stable JSON contract
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers
+    Sarif,
+    /// GitHub Actions workflow commands (annotations on the pull request)
+    Github,
+    /// JUnit XML, for Jenkins, GitLab and other CI test reports
+    Junit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

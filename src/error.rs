@@ -27,6 +27,14 @@ pub enum Error {
     #[diagnostic(transparent)]
     Generate(#[from] crate::generate::GenerateError),
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(#[from] crate::config::ConfigError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Baseline(#[from] crate::baseline::BaselineError),
+
     #[error("cannot write output: {0}")]
     #[diagnostic(code(lockgen::io::output))]
     Output(#[source] std::io::Error),

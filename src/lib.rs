@@ -3,7 +3,9 @@
 //! The binary is a thin wrapper over [`run_with_args`]; tests call it directly.
 
 pub mod apex;
+pub mod baseline;
 pub mod cli;
+pub mod config;
 pub mod error;
 pub mod generate;
 pub mod index;
@@ -12,6 +14,7 @@ pub mod metadata;
 pub mod project;
 pub mod report;
 pub mod rules;
+pub mod suppress;
 
 mod docs;
 

@@ -1,7 +1,20 @@
-//! `lockgen lint`: discover, load, run the rules, filter, report; returns the exit code.
+//! `lockgen lint`: discover, load, run the rules, filter (settings, suppressions, exclusions,
+//! focus, baseline), report; returns the exit code.
 
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::baseline::{self, Baseline};
+use crate::cli::{Color, FailOn, Format, LintArgs};
+use crate::config::{CommandLine, Settings};
+use crate::error::Error;
+use crate::index::{self, Project};
+use crate::project;
+use crate::report::{self, Report, Summary, human::HumanOptions};
+use crate::rules::{Finding, Rule, Severity};
+use crate::suppress::Suppressions;
 
 /// What the output is written to: a terminal gets colour and its own width; anything else
 /// (CI logs, files, tests) a fixed width and no colour, so the bytes are reproducible.
@@ -29,52 +42,9 @@ impl Terminal {
     }
 }
 
-use rayon::prelude::*;
-
-use crate::cli::{Color, FailOn, Format, LintArgs};
-use crate::error::Error;
-use crate::index::{self, Project};
-use crate::project;
-use crate::report::{self, human::HumanOptions};
-use crate::rules::{Finding, Rule, Severity, registry};
-
-/// Which rules run, from `--select` and `--ignore`.
-pub struct Selection {
-    rules: Vec<&'static dyn Rule>,
-}
-
-impl Selection {
-    pub fn new(select: &[String], ignore: &[String]) -> Result<Selection, Error> {
-        let resolve = |given: &String| -> Result<&'static str, Error> {
-            registry::find(given)
-                .map(|rule| rule.meta().code)
-                .ok_or_else(|| Error::UnknownRule {
-                    given: given.clone(),
-                    suggestion: registry::suggest(given),
-                })
-        };
-        let selected = select
-            .iter()
-            .filter(|s| !s.trim().is_empty())
-            .map(resolve)
-            .collect::<Result<Vec<_>, _>>()?;
-        let ignored = ignore
-            .iter()
-            .filter(|s| !s.trim().is_empty())
-            .map(resolve)
-            .collect::<Result<Vec<_>, _>>()?;
-        let rules = registry::all()
-            .filter(|rule| selected.is_empty() || selected.contains(&rule.meta().code))
-            .filter(|rule| !ignored.contains(&rule.meta().code))
-            .collect();
-        Ok(Selection { rules })
-    }
-}
-
-/// Run the selected rules over the project, in parallel; the order is fixed later by sorting.
-pub fn run_rules(project: &Project, selection: &Selection) -> Vec<Finding> {
-    selection
-        .rules
+/// Run the rules over the project, in parallel; the order is fixed later by sorting.
+pub fn run_rules(project: &Project, rules: &[&'static dyn Rule]) -> Vec<Finding> {
+    rules
         .par_iter()
         .flat_map_iter(|rule| {
             let mut findings = Vec::new();
@@ -116,10 +86,22 @@ pub fn lint(
     err: &mut dyn Write,
 ) -> Result<i32, Error> {
     let mut timings = Timings::start();
-    let selection = Selection::new(&args.select, &args.ignore)?;
     let discovery = project::discover(&args.paths)?;
+    let settings = Settings::resolve(
+        &discovery.root,
+        &CommandLine {
+            select: &args.select,
+            ignore: &args.ignore,
+            fail_on: args.fail_on,
+            config: args.config.as_deref(),
+        },
+    )?;
+    if args.show_settings {
+        write_output(out, settings.render().as_bytes())?;
+        return Ok(0);
+    }
+    // Notes are advisory; a closed stderr must not fail the run.
     for note in &discovery.notes {
-        // Notes are advisory; a closed stderr must not fail the run.
         let _ = writeln!(err, "lockgen: {note}");
     }
     timings.lap("discover");
@@ -129,10 +111,51 @@ pub fn lint(
     timings.lap("parse");
     project.analyse();
     timings.lap("index");
-    let mut findings = run_rules(&project, &selection);
-    findings.retain(|f| in_focus(&project, &discovery.focus, f));
+
+    let mut findings = run_rules(&project, &settings.rules);
+    for finding in &mut findings {
+        finding.severity = settings.severity_of(
+            finding.rule.code,
+            finding.severity,
+            finding.object.as_deref(),
+        );
+    }
+    let mut suppressions = Suppressions::collect(&project);
+    suppressions.apply(&project, &mut findings);
+    findings.retain(|f| {
+        in_focus(&project, &discovery.focus, f) && !settings.is_excluded(project.path(f.file))
+    });
     report::sort(&project, &mut findings);
+    let mut fingerprints = baseline::fingerprints(&project, &findings);
     timings.lap("rules");
+
+    if let Some(path) = &args.write_baseline {
+        baseline::write(path, &project, &findings, &fingerprints)?;
+        let _ = writeln!(
+            err,
+            "lockgen: wrote {} findings to the baseline {}",
+            findings.len(),
+            path.display()
+        );
+    }
+    let mut baselined = None;
+    if let Some(path) = &args.baseline {
+        let fresh = Baseline::read(path)?.new_findings(&fingerprints);
+        baselined = Some(fresh.iter().filter(|new| !**new).count());
+        let mut keep = fresh.into_iter();
+        let mut keep_fingerprint = keep.clone();
+        findings.retain(|_| keep.next().unwrap_or(true));
+        fingerprints.retain(|_| keep_fingerprint.next().unwrap_or(true));
+    }
+
+    let summary = Summary::new(&project, &findings, baselined);
+    let report = Report {
+        project: &project,
+        findings: &findings,
+        fingerprints: &fingerprints,
+        rules: &settings.rules,
+        summary: summary.clone(),
+    };
     let written = match args.format {
         Format::Human => {
             let color = match args.color {
@@ -144,21 +167,57 @@ pub fn lint(
                 color,
                 width: terminal.width,
             };
-            report::human::render(&project, &findings, options, out)
+            report::human::render(&project, &findings, &summary, options, out)
         }
-        Format::Json => report::json::render(&project, &findings, out),
+        Format::Json => report::json::render(&project, &findings, &summary, out),
+        Format::Sarif => report::sarif::render(&report, out),
+        Format::Github => report::github::render(&report, out),
+        Format::Junit => report::junit::render(&report, out),
     };
-    match written {
-        Ok(()) => {}
-        // `lockgen lint | head` closes the pipe early: not an error.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        Err(e) => return Err(Error::Output(e)),
-    }
+    written_or_closed(written)?;
     timings.lap("report");
+
+    for unknown in &suppressions.unknown {
+        let at = project.file(unknown.file).line_column(unknown.span.start);
+        let _ = writeln!(
+            err,
+            "lockgen: {}:{}: unknown rule `{}` in a suppression",
+            project.path(unknown.file),
+            at.line,
+            unknown.given
+        );
+    }
+    if args.report_unused_suppressions {
+        for unused in suppressions.unused() {
+            let at = project.file(unused.file).line_column(unused.span.start);
+            let _ = writeln!(
+                err,
+                "lockgen: {}:{}: unused suppression of {}: it suppressed nothing",
+                project.path(unused.file),
+                at.line,
+                unused.codes.join(", ")
+            );
+        }
+    }
     if args.timings {
         let _ = write!(err, "{}", timings.render(discovery.files.len()));
     }
-    Ok(i32::from(fails(&findings, args.fail_on)))
+    if args.write_baseline.is_some() {
+        return Ok(0);
+    }
+    Ok(i32::from(fails(&findings, settings.fail_on.0)))
+}
+
+fn write_output(out: &mut dyn Write, bytes: &[u8]) -> Result<(), Error> {
+    written_or_closed(out.write_all(bytes))
+}
+
+/// `lockgen lint | head` closes the pipe early: not an error.
+fn written_or_closed(result: std::io::Result<()>) -> Result<(), Error> {
+    match result {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Output(e)),
+        _ => Ok(()),
+    }
 }
 
 /// Wall-clock time per phase, for `--timings`.

@@ -94,6 +94,48 @@ impl Project {
         self.program = program;
     }
 
+    /// The parsed model of an Apex file, if the file is one.
+    pub fn apex_unit(&self, file: FileId) -> Option<&ApexUnit> {
+        // `apex` is in file order (files are loaded sorted).
+        self.apex
+            .binary_search_by_key(&file, |u| u.file)
+            .ok()
+            .map(|i| &self.apex[i])
+    }
+
+    /// `Outer.Inner.method` (or the class, or the trigger name) around a byte offset of an Apex
+    /// file; `None` outside any declaration and for metadata files.
+    pub fn enclosing_symbol(&self, file: FileId, offset: u32) -> Option<String> {
+        let unit = self.apex_unit(file)?;
+        let model = &unit.model;
+        if let Some(trigger) = &model.trigger
+            && trigger.span.start <= offset
+            && offset < trigger.span.end
+        {
+            return Some(trigger.name.text.clone());
+        }
+        // Inner types come after their outer type, so the last match is the innermost.
+        let ty = model
+            .types
+            .iter()
+            .rfind(|t| t.span.start <= offset && offset < t.span.end)?;
+        let mut names = vec![ty.name.text.clone()];
+        let mut outer = ty.outer;
+        while let Some(o) = outer {
+            names.push(model.types[o].name.text.clone());
+            outer = model.types[o].outer;
+        }
+        names.reverse();
+        if let Some(method) = ty
+            .methods
+            .iter()
+            .find(|m| m.span.start <= offset && offset < m.span.end)
+        {
+            names.push(method.name.text.clone());
+        }
+        Some(names.join("."))
+    }
+
     pub fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id.index()]
     }

@@ -23,6 +23,7 @@ pub struct HumanOptions {
 pub fn render(
     project: &Project,
     findings: &[Finding],
+    summary: &Summary,
     options: HumanOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -53,13 +54,18 @@ pub fn render(
         out.write_all(text.as_bytes())?;
         writeln!(out)?;
     }
-    writeln!(out, "{}", summary_line(&Summary::new(project, findings)))
+    writeln!(out, "{}", summary_line(summary))
 }
 
 pub fn summary_line(summary: &Summary) -> String {
     let files = plural(summary.files, "file");
+    let baselined = summary
+        .baselined
+        .filter(|n| *n > 0)
+        .map(|n| format!("; {n} more in the baseline"))
+        .unwrap_or_default();
     if summary.findings == 0 {
-        return format!("lockgen: no findings in {files}");
+        return format!("lockgen: no findings in {files}{baselined}");
     }
     let mut parts = Vec::new();
     for severity in [Severity::Error, Severity::Warning, Severity::Info] {
@@ -73,7 +79,7 @@ pub fn summary_line(summary: &Summary) -> String {
         }
     }
     format!(
-        "lockgen: {} ({}) in {files}",
+        "lockgen: {} ({}) in {files}{baselined}",
         plural(summary.findings, "finding"),
         parts.join(", ")
     )

@@ -46,10 +46,18 @@ struct JsonSummary {
     parse_errors: usize,
     findings: usize,
     by_rule: BTreeMap<&'static str, usize>,
+    /// Only with `--baseline`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baselined: Option<usize>,
 }
 
-pub fn render(project: &Project, findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
-    let summary = Summary::new(project, findings);
+pub fn render(
+    project: &Project,
+    findings: &[Finding],
+    summary: &Summary,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let summary = summary.clone();
     let output = Output {
         version: env!("CARGO_PKG_VERSION"),
         root: &project.root,
@@ -59,6 +67,7 @@ pub fn render(project: &Project, findings: &[Finding], out: &mut dyn Write) -> i
             parse_errors: summary.parse_errors,
             findings: summary.findings,
             by_rule: summary.by_rule,
+            baselined: summary.baselined,
         },
     };
     serde_json::to_writer_pretty(&mut *out, &output).map_err(io::Error::other)?;

@@ -1,7 +1,10 @@
 //! Reporting: order findings deterministically and render them in the chosen format.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use std::collections::BTreeMap;
 
@@ -29,13 +32,16 @@ pub struct Summary {
     pub findings: usize,
     pub by_rule: BTreeMap<&'static str, usize>,
     pub by_severity: BTreeMap<Severity, usize>,
+    /// Findings left out because the baseline records them (`None` without `--baseline`).
+    pub baselined: Option<usize>,
 }
 
 impl Summary {
-    pub fn new(project: &Project, findings: &[Finding]) -> Summary {
+    pub fn new(project: &Project, findings: &[Finding], baselined: Option<usize>) -> Summary {
         let mut summary = Summary {
             files: project.files.len(),
             findings: findings.len(),
+            baselined,
             ..Summary::default()
         };
         for finding in findings {
@@ -46,5 +52,28 @@ impl Summary {
             }
         }
         summary
+    }
+}
+
+/// Everything a reporter needs: the findings in output order, their fingerprints, the rules
+/// that ran, and how many the baseline removed.
+pub struct Report<'a> {
+    pub project: &'a Project,
+    pub findings: &'a [Finding],
+    pub fingerprints: &'a [String],
+    pub rules: &'a [&'static dyn crate::rules::Rule],
+    pub summary: Summary,
+}
+
+/// A path as seen from the working directory: the project root's display path, then the
+/// project-relative path. CI annotations (GitHub) and SARIF consumers resolve paths from the
+/// repository root, where CI runs.
+pub fn workspace_path(project: &Project, file: crate::index::FileId) -> String {
+    let path = project.path(file);
+    let root = project.root.trim_end_matches('/');
+    if root == "." || root.is_empty() || root.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("{root}/{path}")
     }
 }

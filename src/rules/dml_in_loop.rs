@@ -1,6 +1,8 @@
 use super::{Finding, Rule, RuleMeta, declare_rule};
 use crate::apex::model::{Dml, Expr, ExprKind, LoopKind, Stmt, StmtKind};
 use crate::apex::visit::{self, Visit};
+use crate::index::symbols::MethodId;
+use crate::index::typing::MethodScope;
 use crate::index::{FileId, Project};
 
 declare_rule! {
@@ -53,12 +55,15 @@ declare_rule! {
     }
 }
 
-fn message(dml: &Dml, loop_kind: LoopKind) -> String {
-    let what = if dml.via_database {
+fn message(dml: &Dml, object: Option<&str>, loop_kind: LoopKind) -> String {
+    let mut what = if dml.via_database {
         format!("`Database.{}`", dml.kind.keyword())
     } else {
         format!("`{}`", dml.kind.keyword())
     };
+    if let Some(object) = object {
+        what.push_str(&format!(" of `{object}`"));
+    }
     let in_loop = match loop_kind {
         LoopKind::While => "a `while` loop",
         LoopKind::DoWhile => "a `do … while` loop",
@@ -73,26 +78,37 @@ impl Rule for DmlInLoop {
     }
 
     fn check(&self, project: &Project, findings: &mut Vec<Finding>) {
-        for unit in &project.apex {
-            for (_, _, body) in visit::bodies(&unit.model) {
-                let mut finder = DmlInLoopFinder {
-                    file: unit.file,
-                    innermost_loop: None,
-                    findings,
-                };
-                finder.visit_block(body);
+        let program = &project.program;
+        let cx = program.context(&project.apex);
+        for (index, facts) in program.facts.iter().enumerate() {
+            // Only bodies with DML in them.
+            if facts.writes.is_empty() {
+                continue;
             }
+            let id = MethodId(index as u32);
+            let Some(body) = program.body(&project.apex, id) else {
+                continue;
+            };
+            let scope = program.scope(&cx, id);
+            let mut finder = DmlInLoopFinder {
+                scope: &scope,
+                file: program.symbols.method(id).file,
+                innermost_loop: None,
+                findings,
+            };
+            finder.visit_block(body.stmts);
         }
     }
 }
 
-struct DmlInLoopFinder<'f> {
+struct DmlInLoopFinder<'s, 'p, 'f> {
+    scope: &'s MethodScope<'p>,
     file: FileId,
     innermost_loop: Option<LoopKind>,
     findings: &'f mut Vec<Finding>,
 }
 
-impl<'a> Visit<'a> for DmlInLoopFinder<'_> {
+impl<'a> Visit<'a> for DmlInLoopFinder<'_, '_, '_> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
         let StmtKind::Loop(l) = &stmt.kind else {
             return visit::walk_stmt(self, stmt);
@@ -111,17 +127,24 @@ impl<'a> Visit<'a> for DmlInLoopFinder<'_> {
         if let ExprKind::Dml(dml) = &expr.kind
             && let Some(loop_kind) = self.innermost_loop
         {
-            self.findings.push(
-                Finding::new(
-                    &DmlInLoop::META,
-                    self.file,
-                    expr.span,
-                    message(dml, loop_kind),
-                )
-                .with_help(
-                    "collect the records in a list inside the loop and write them once after it",
-                ),
+            let object = self
+                .scope
+                .type_of(&dml.target)
+                .written_sobject()
+                .map(str::to_string);
+            let mut finding = Finding::new(
+                &DmlInLoop::META,
+                self.file,
+                expr.span,
+                message(dml, object.as_deref(), loop_kind),
+            )
+            .with_help(
+                "collect the records in a list inside the loop and write them once after it",
             );
+            if let Some(object) = object {
+                finding = finding.with_object(object);
+            }
+            self.findings.push(finding);
         }
         visit::walk_expr(self, expr);
     }

@@ -1,0 +1,211 @@
+//! Fingerprints that survive moved lines, and the baseline file that records today's findings
+//! so that CI fails only on new ones.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::index::Project;
+use crate::rules::Finding;
+
+/// The baseline file format this lockgen writes and reads.
+pub const FORMAT: u32 = 1;
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum BaselineError {
+    #[error("cannot read baseline {path}: {source}")]
+    #[diagnostic(code(lockgen::baseline::unreadable))]
+    Unreadable {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{path} is not a lockgen baseline: {message}")]
+    #[diagnostic(code(lockgen::baseline::invalid))]
+    Invalid { path: String, message: String },
+
+    #[error(
+        "{path} was written by lockgen {written_by} in baseline format {format}; this lockgen reads format {FORMAT}: upgrade lockgen, or rewrite the baseline with --write-baseline"
+    )]
+    #[diagnostic(code(lockgen::baseline::version))]
+    Newer {
+        path: String,
+        format: u32,
+        written_by: String,
+    },
+
+    #[error("cannot write baseline {path}: {source}")]
+    #[diagnostic(code(lockgen::baseline::write))]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct BaselineFile {
+    format: u32,
+    lockgen: String,
+    findings: Vec<Entry>,
+}
+
+/// One recorded finding; only the fingerprint is matched, the rest is for people reading it.
+#[derive(Debug, Serialize, Deserialize)]
+struct Entry {
+    fingerprint: String,
+    rule: String,
+    path: String,
+    message: String,
+}
+
+/// Fingerprints of findings already sorted for output: a hash of the rule, the path, the
+/// enclosing class or method and the whitespace-normalised text of the primary line (not its
+/// number), then `:2`, `:3` … for repeats of the same.
+pub fn fingerprints(project: &Project, findings: &[Finding]) -> Vec<String> {
+    let mut seen: HashMap<u64, usize> = HashMap::new();
+    findings
+        .iter()
+        .map(|finding| {
+            let source = project.file(finding.file);
+            let line = source.line_column(finding.span.start).line;
+            let text = source
+                .lines
+                .line_span(&source.text, line)
+                .map_or("", |s| &source.text[s.start as usize..s.end as usize]);
+            let normalized = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let enclosing = project
+                .enclosing_symbol(finding.file, finding.span.start)
+                .unwrap_or_default();
+            let hash = fnv1a(&[finding.rule.code, &source.path, &enclosing, &normalized]);
+            let count = seen.entry(hash).or_insert(0);
+            *count += 1;
+            if *count == 1 {
+                format!("{hash:016x}")
+            } else {
+                format!("{hash:016x}:{count}")
+            }
+        })
+        .collect()
+}
+
+/// FNV-1a (64 bit) over the parts, separated: stable across platforms and versions.
+fn fnv1a(parts: &[&str]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.bytes().chain(std::iter::once(0)) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+pub fn write(
+    path: &Path,
+    project: &Project,
+    findings: &[Finding],
+    fingerprints: &[String],
+) -> Result<(), BaselineError> {
+    let file = BaselineFile {
+        format: FORMAT,
+        lockgen: env!("CARGO_PKG_VERSION").to_string(),
+        findings: findings
+            .iter()
+            .zip(fingerprints)
+            .map(|(finding, fingerprint)| Entry {
+                fingerprint: fingerprint.clone(),
+                rule: finding.rule.code.to_string(),
+                path: project.path(finding.file).to_string(),
+                message: finding.message.clone(),
+            })
+            .collect(),
+    };
+    let error = |source| BaselineError::Write {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut text =
+        serde_json::to_string_pretty(&file).map_err(|e| error(std::io::Error::other(e)))?;
+    text.push('\n');
+    std::fs::write(path, text).map_err(error)
+}
+
+/// The fingerprints recorded in a baseline, each as often as it was recorded.
+pub struct Baseline {
+    counts: HashMap<String, usize>,
+}
+
+impl Baseline {
+    pub fn read(path: &Path) -> Result<Baseline, BaselineError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Unreadable {
+            path: shown.clone(),
+            source,
+        })?;
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| BaselineError::Invalid {
+                path: shown.clone(),
+                message: e.to_string(),
+            })?;
+        let format = value
+            .get("format")
+            .and_then(serde_json::Value::as_u64)
+            .ok_or_else(|| BaselineError::Invalid {
+                path: shown.clone(),
+                message: "no `format` number".to_string(),
+            })?;
+        if format > u64::from(FORMAT) {
+            return Err(BaselineError::Newer {
+                path: shown,
+                format: u32::try_from(format).unwrap_or(u32::MAX),
+                written_by: value
+                    .get("lockgen")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("unknown")
+                    .to_string(),
+            });
+        }
+        let file: BaselineFile =
+            serde_json::from_value(value).map_err(|e| BaselineError::Invalid {
+                path: shown,
+                message: e.to_string(),
+            })?;
+        let mut counts = HashMap::new();
+        for entry in file.findings {
+            *counts.entry(entry.fingerprint).or_insert(0) += 1;
+        }
+        Ok(Baseline { counts })
+    }
+
+    /// Which findings are new (`true`), consuming one recorded entry per match.
+    pub fn new_findings(mut self, fingerprints: &[String]) -> Vec<bool> {
+        fingerprints
+            .iter()
+            .map(|fingerprint| match self.counts.get_mut(fingerprint) {
+                Some(count) if *count > 0 => {
+                    *count -= 1;
+                    false
+                }
+                _ => true,
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv_is_stable() {
+        assert_eq!(fnv1a(&[]), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(
+            format!("{:016x}", fnv1a(&["LCK004", "a.cls"])),
+            format!("{:016x}", fnv1a(&["LCK004", "a.cls"]))
+        );
+        assert_ne!(fnv1a(&["ab", "c"]), fnv1a(&["a", "bc"]));
+    }
+}
