@@ -61,25 +61,30 @@ struct Entry {
     message: String,
 }
 
-/// Fingerprints of findings already sorted for output: a hash of the rule, the path, the
-/// enclosing class or method and the whitespace-normalised text of the primary line (not its
-/// number), then `:2`, `:3` … for repeats of the same.
-pub fn fingerprints(project: &Project, findings: &[Finding]) -> Vec<String> {
+/// The hash behind a finding's fingerprint: the rule, the path, the enclosing class or method
+/// and the whitespace-normalised text of the primary line (not its number), so it survives
+/// moved lines.
+pub fn fingerprint_base(project: &Project, finding: &Finding) -> u64 {
+    let source = project.file(finding.file);
+    let line = source.line_column(finding.span.start).line;
+    let text = source
+        .lines
+        .line_span(&source.text, line)
+        .map_or("", |s| &source.text[s.start as usize..s.end as usize]);
+    let normalized = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let enclosing = project
+        .enclosing_symbol(finding.file, finding.span.start)
+        .unwrap_or_default();
+    fnv1a(&[finding.rule.code, &source.path, &enclosing, &normalized])
+}
+
+/// Fingerprints of findings in output order: the base hash, then `:2`, `:3` … for repeats.
+pub fn fingerprints(findings: &[Finding]) -> Vec<String> {
     let mut seen: HashMap<u64, usize> = HashMap::new();
     findings
         .iter()
         .map(|finding| {
-            let source = project.file(finding.file);
-            let line = source.line_column(finding.span.start).line;
-            let text = source
-                .lines
-                .line_span(&source.text, line)
-                .map_or("", |s| &source.text[s.start as usize..s.end as usize]);
-            let normalized = text.split_whitespace().collect::<Vec<_>>().join(" ");
-            let enclosing = project
-                .enclosing_symbol(finding.file, finding.span.start)
-                .unwrap_or_default();
-            let hash = fnv1a(&[finding.rule.code, &source.path, &enclosing, &normalized]);
+            let hash = finding.fingerprint_base;
             let count = seen.entry(hash).or_insert(0);
             *count += 1;
             if *count == 1 {

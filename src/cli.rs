@@ -76,6 +76,10 @@ pub struct LintArgs {
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
 
+    /// Neither read nor write the cache of parse results and findings
+    #[arg(long)]
+    pub no_cache: bool,
+
     /// Print how long each phase took (discover, read, parse, index, rules, report) to stderr
     #[arg(long)]
     pub timings: bool,

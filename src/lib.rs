@@ -4,6 +4,7 @@
 
 pub mod apex;
 pub mod baseline;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod error;
@@ -58,6 +59,7 @@ where
         }
     };
     ensure_thread_pool();
+    panic_on_request();
     let result = match &cli.command {
         cli::Command::Lint(args) => lint::lint(args, terminal, out, err),
         cli::Command::Rules(args) => docs::rules(args.format, out).map(|()| 0),
@@ -81,4 +83,13 @@ fn ensure_thread_pool() {
     let _ = rayon::ThreadPoolBuilder::new()
         .stack_size(16 * 1024 * 1024)
         .build_global();
+}
+
+/// `LOCKGEN_INTERNAL_PANIC=1` makes lockgen panic on purpose, so that a test can check what a
+/// real defect would look like to a user: one line and exit code 2, never a backtrace.
+#[allow(clippy::panic)]
+fn panic_on_request() {
+    if std::env::var_os("LOCKGEN_INTERNAL_PANIC").is_some_and(|v| v == "1") {
+        panic!("LOCKGEN_INTERNAL_PANIC is set");
+    }
 }

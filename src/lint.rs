@@ -6,14 +6,17 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use std::collections::HashMap;
+
 use crate::baseline::{self, Baseline};
+use crate::cache::{self, CacheDir, CachedFinding, ModelCache, Results};
 use crate::cli::{Color, FailOn, Format, LintArgs};
 use crate::config::{CommandLine, Settings};
 use crate::error::Error;
-use crate::index::{self, Project};
+use crate::index::{self, FileId, Project};
 use crate::project;
 use crate::report::{self, Report, Summary, human::HumanOptions};
-use crate::rules::{Finding, Rule, Severity};
+use crate::rules::{Finding, Related, Rule, Severity, registry};
 use crate::suppress::Suppressions;
 
 /// What the output is written to: a terminal gets colour and its own width; anything else
@@ -107,12 +110,49 @@ pub fn lint(
     timings.lap("discover");
     let raw = index::read(&discovery)?;
     timings.lap("read");
-    let mut project = index::parse(&discovery, raw)?;
-    timings.lap("parse");
-    project.analyse();
-    timings.lap("index");
 
-    let mut findings = run_rules(&project, &settings.rules);
+    let cache_dir = (!args.no_cache).then(|| CacheDir::for_root(&discovery.root));
+    let codes: Vec<&str> = settings.rules.iter().map(|r| r.meta().code).collect();
+    let hashes: Vec<(&str, u64)> = discovery
+        .files
+        .iter()
+        .zip(&raw)
+        .map(|(file, raw)| (file.path.as_str(), raw.hash))
+        .collect();
+    let key = cache::results_key(&codes, &hashes);
+    let cached = cache_dir
+        .as_ref()
+        .and_then(|dir| cache::load_results(dir, key));
+    let (project, results) = match cached {
+        // Nothing changed since the last run: its findings stand; no parsing, no analysis.
+        Some(results) => (index::light(&discovery, raw), results),
+        None => {
+            let mut models = match &cache_dir {
+                Some(dir) => ModelCache::load(dir.clone()),
+                None => ModelCache::disabled(),
+            };
+            let mut project = index::parse(&discovery, raw, &mut models)?;
+            timings.lap("parse");
+            project.analyse();
+            timings.lap("index");
+            let findings = run_rules(&project, &settings.rules);
+            let results = to_results(&project, &findings);
+            if let Some(dir) = &cache_dir {
+                cache::save_results(dir, key, results.clone());
+            }
+            (project, results)
+        }
+    };
+
+    let files: HashMap<&str, FileId> = project
+        .files
+        .iter()
+        .enumerate()
+        .map(|(index, file)| (file.path.as_str(), FileId(index as u32)))
+        .collect();
+    let mut findings = from_results(&files, &results);
+    let mut suppressions =
+        Suppressions::from_cached(&files, &results.suppressions, &results.unknown_codes);
     for finding in &mut findings {
         finding.severity = settings.severity_of(
             finding.rule.code,
@@ -120,13 +160,12 @@ pub fn lint(
             finding.object.as_deref(),
         );
     }
-    let mut suppressions = Suppressions::collect(&project);
     suppressions.apply(&project, &mut findings);
     findings.retain(|f| {
         in_focus(&project, &discovery.focus, f) && !settings.is_excluded(project.path(f.file))
     });
     report::sort(&project, &mut findings);
-    let mut fingerprints = baseline::fingerprints(&project, &findings);
+    let mut fingerprints = baseline::fingerprints(&findings);
     timings.lap("rules");
 
     if let Some(path) = &args.write_baseline {
@@ -206,6 +245,66 @@ pub fn lint(
         return Ok(0);
     }
     Ok(i32::from(fails(&findings, settings.fail_on.0)))
+}
+
+/// A run's findings (with their fingerprint bases) and suppressions, as data for the cache.
+fn to_results(project: &Project, findings: &[Finding]) -> Results {
+    let suppressions = Suppressions::collect(project);
+    let (entries, unknown_codes) = suppressions.to_cached(project);
+    Results {
+        findings: findings
+            .iter()
+            .map(|f| CachedFinding {
+                rule: f.rule.code.to_string(),
+                severity: f.severity,
+                path: project.path(f.file).to_string(),
+                span: f.span,
+                message: f.message.clone(),
+                help: f.help.clone(),
+                object: f.object.clone(),
+                related: f
+                    .related
+                    .iter()
+                    .map(|r| (project.path(r.file).to_string(), r.span, r.message.clone()))
+                    .collect(),
+                fingerprint_base: baseline::fingerprint_base(project, f),
+            })
+            .collect(),
+        suppressions: entries,
+        unknown_codes,
+    }
+}
+
+fn from_results(files: &HashMap<&str, FileId>, results: &Results) -> Vec<Finding> {
+    results
+        .findings
+        .iter()
+        .filter_map(|cached| {
+            let rule = registry::find(&cached.rule)?.meta();
+            let mut finding = Finding::new(
+                rule,
+                *files.get(cached.path.as_str())?,
+                cached.span,
+                cached.message.clone(),
+            );
+            finding.severity = cached.severity;
+            finding.help = cached.help.clone();
+            finding.object = cached.object.clone();
+            finding.fingerprint_base = cached.fingerprint_base;
+            finding.related = cached
+                .related
+                .iter()
+                .filter_map(|(path, span, message)| {
+                    Some(Related {
+                        file: *files.get(path.as_str())?,
+                        span: *span,
+                        message: message.clone(),
+                    })
+                })
+                .collect();
+            Some(finding)
+        })
+        .collect()
 }
 
 fn write_output(out: &mut dyn Write, bytes: &[u8]) -> Result<(), Error> {

@@ -231,3 +231,66 @@ fn next_code_line(source: &crate::index::SourceFile, text: &str, line: usize) ->
     }
     line + 1
 }
+
+impl Suppressions {
+    /// As cache data (paths instead of file ids).
+    pub fn to_cached(
+        &self,
+        project: &Project,
+    ) -> (
+        Vec<crate::cache::CachedSuppression>,
+        Vec<(String, Span, String)>,
+    ) {
+        let entries = self
+            .entries
+            .iter()
+            .map(|e| crate::cache::CachedSuppression {
+                path: project.path(e.file).to_string(),
+                span: e.span,
+                codes: e.codes.iter().map(|c| (*c).to_string()).collect(),
+                scope: (&e.scope).into(),
+            })
+            .collect();
+        let unknown = self
+            .unknown
+            .iter()
+            .map(|u| (project.path(u.file).to_string(), u.span, u.given.clone()))
+            .collect();
+        (entries, unknown)
+    }
+
+    /// Back from cache data; entries for files no longer in the project are dropped.
+    pub fn from_cached(
+        files: &std::collections::HashMap<&str, FileId>,
+        entries: &[crate::cache::CachedSuppression],
+        unknown: &[(String, Span, String)],
+    ) -> Suppressions {
+        let entries = entries
+            .iter()
+            .filter_map(|e| {
+                Some(Suppression {
+                    file: *files.get(e.path.as_str())?,
+                    span: e.span,
+                    codes: e
+                        .codes
+                        .iter()
+                        .filter_map(|c| registry::find(c).map(|r| r.meta().code))
+                        .collect(),
+                    scope: (&e.scope).into(),
+                    used: false,
+                })
+            })
+            .collect();
+        let unknown = unknown
+            .iter()
+            .filter_map(|(path, span, given)| {
+                Some(UnknownCode {
+                    file: *files.get(path.as_str())?,
+                    span: *span,
+                    given: given.clone(),
+                })
+            })
+            .collect();
+        Suppressions { entries, unknown }
+    }
+}

@@ -395,3 +395,51 @@ fn foreign_and_newer_baselines_are_clear_errors() {
     );
     assert_eq!(run.stderr.lines().count(), 1);
 }
+
+#[test]
+fn the_cache_never_changes_a_result() {
+    let dir = looping_project(LOOPING);
+    let root = path_str(dir.path());
+    let cold = lockgen(&["lint", &root, "--format", "json", "--no-cache"]);
+    assert!(
+        !dir.path().join(".lockgen").exists(),
+        "--no-cache writes nothing"
+    );
+    let first = lockgen(&["lint", &root, "--format", "json"]);
+    let cache = dir.path().join(".lockgen/cache");
+    assert!(cache.join("models.bin").is_file() && cache.join("results.bin").is_file());
+    let warm = lockgen(&["lint", &root, "--format", "json"]);
+    assert_eq!(cold.stdout, first.stdout);
+    assert_eq!(cold.stdout, warm.stdout, "a warm run prints the same bytes");
+    // A corrupt cache is rebuilt silently.
+    fs::write(cache.join("results.bin"), b"\xff\x00 not a cache").unwrap();
+    fs::write(cache.join("models.bin"), b"").unwrap();
+    let rebuilt = lockgen(&["lint", &root, "--format", "json"]);
+    assert_eq!(cold.stdout, rebuilt.stdout);
+    assert!(rebuilt.stderr.is_empty(), "{}", rebuilt.stderr);
+    // A changed file is seen even with a warm cache.
+    fs::write(
+        dir.path()
+            .join("force-app/main/default/classes/Looping.cls"),
+        LOOPING.replace("update a;", "a.Name = 'x';"),
+    )
+    .unwrap();
+    let changed = lockgen(&["lint", &root, "--format", "json"]);
+    assert_eq!(changed.findings(), []);
+    assert_eq!(changed.code, 0);
+}
+
+#[test]
+fn xdg_cache_home_moves_the_cache_out_of_the_project() {
+    // The environment is process-wide: this test only reads the variable through a child.
+    let dir = looping_project(LOOPING);
+    let cache_home = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_lockgen"))
+        .args(["lint", &path_str(dir.path()), "--format", "json"])
+        .env("XDG_CACHE_HOME", cache_home.path())
+        .output()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(1));
+    assert!(!dir.path().join(".lockgen").exists());
+    assert!(cache_home.path().join("lockgen").is_dir());
+}

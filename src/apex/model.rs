@@ -5,7 +5,7 @@
 use super::span::Span;
 
 /// An identifier as written, with its span. Apex names compare case-insensitively.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Ident {
     pub text: String,
     pub span: Span,
@@ -21,20 +21,20 @@ impl Ident {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ApexFileKind {
     Class,
     Trigger,
 }
 
 /// Why part of a file could not be analysed (LCK000).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ParseProblem {
     pub span: Span,
     pub message: String,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ApexFile {
     /// Every class, interface and enum, inner ones included, in source order.
     pub types: Vec<TypeDecl>,
@@ -44,20 +44,20 @@ pub struct ApexFile {
     pub directive_comments: Vec<Comment>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Comment {
     pub text: String,
     pub span: Span,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TypeKind {
     Class,
     Interface,
     Enum,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Modifiers {
     pub annotations: Vec<Annotation>,
     /// Lower-cased keywords: `public`, `static`, `virtual`, `with sharing` …
@@ -80,7 +80,7 @@ impl Modifiers {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Annotation {
     pub name: Ident,
     /// The argument list as written, without parentheses (`callout=true`).
@@ -88,7 +88,7 @@ pub struct Annotation {
     pub span: Span,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct TypeDecl {
     pub kind: TypeKind,
     pub name: Ident,
@@ -103,7 +103,7 @@ pub struct TypeDecl {
     pub span: Span,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FieldDecl {
     pub ty: TypeRef,
     pub name: Ident,
@@ -112,7 +112,7 @@ pub struct FieldDecl {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum MethodKind {
     Method,
     Constructor,
@@ -122,7 +122,7 @@ pub enum MethodKind {
     Accessor,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct MethodDecl {
     pub kind: MethodKind,
     pub name: Ident,
@@ -133,13 +133,13 @@ pub struct MethodDecl {
     pub span: Span,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Param {
     pub ty: TypeRef,
     pub name: Ident,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct TriggerDecl {
     pub name: Ident,
     pub object: Ident,
@@ -152,7 +152,7 @@ pub struct TriggerDecl {
 }
 
 /// A type as written: `Account`, `List<Account>`, `Database.Batchable<SObject>`, `Account[]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TypeRef {
     /// Dotted name without type arguments (`Database.Batchable`).
     pub name: String,
@@ -184,13 +184,13 @@ impl TypeRef {
 
 pub type Block = Vec<Stmt>;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Stmt {
     pub kind: StmtKind,
     pub span: Span,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum StmtKind {
     Local {
         ty: TypeRef,
@@ -221,7 +221,7 @@ pub enum StmtKind {
     Empty,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LoopKind {
     While,
     DoWhile,
@@ -229,7 +229,7 @@ pub enum LoopKind {
     ForEach,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Loop {
     pub kind: LoopKind,
     /// The `while`/`do`/`for` keyword, where loop findings point.
@@ -244,21 +244,21 @@ pub struct Loop {
     pub body: Box<Stmt>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ForEach {
     pub ty: TypeRef,
     pub name: Ident,
     pub iterable: Expr,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Try {
     pub body: Block,
     pub catches: Vec<Catch>,
     pub finally: Option<Block>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Catch {
     pub ty: TypeRef,
     pub name: Ident,
@@ -266,7 +266,7 @@ pub struct Catch {
     pub span: Span,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SwitchArm {
     pub values: Vec<Expr>,
     /// `when Account a { … }`.
@@ -274,13 +274,13 @@ pub struct SwitchArm {
     pub body: Block,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum ExprKind {
     Name(Ident),
     Field {
@@ -338,7 +338,7 @@ pub enum ExprKind {
     Other(Vec<Expr>),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Call {
     /// `None` for `m(…)`; `Some(receiver)` for `x.m(…)`, `Cls.m(…)`, `super.m(…)`.
     pub receiver: Option<Expr>,
@@ -346,7 +346,9 @@ pub struct Call {
     pub args: Vec<Expr>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum DmlKind {
     Insert,
     Update,
@@ -382,7 +384,7 @@ impl DmlKind {
 }
 
 /// A DML statement (`insert x;`) or a `Database.insert(x, …)`-style call.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Dml {
     pub kind: DmlKind,
     pub target: Expr,
@@ -393,7 +395,7 @@ pub struct Dml {
     pub via_database: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Soql {
     /// The first object of the FROM clause, as written.
     pub from: Option<Ident>,

@@ -2,7 +2,19 @@
 //! character columns users see.
 
 /// A half-open byte range `[start, end)` into one file's text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Span {
     pub start: u32,
     pub end: u32,
@@ -31,14 +43,16 @@ impl Span {
 }
 
 /// A 1-based line and column; the column counts characters, not bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct LineColumn {
     pub line: usize,
     pub column: usize,
 }
 
 /// Start offsets of every line of a text, for offset → line/column lookups in O(log lines).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct LineIndex {
     line_starts: Vec<u32>,
 }

@@ -1,13 +1,16 @@
-//! Read and parse every inventory file, in parallel, into a [`Project`].
+//! Read and parse every inventory file, in parallel, into a [`Project`]; parse results come
+//! from the on-disk cache when a file's content is unchanged.
 
 use std::collections::HashMap;
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use super::{ApexUnit, FieldUnit, FileId, FileProblem, Program, Project, SourceFile};
 use crate::apex::model::{ApexFile, ApexFileKind};
 use crate::apex::parser::GrammarError;
 use crate::apex::{LineIndex, Span, parse_apex};
+use crate::cache::ModelCache;
 use crate::metadata::{self, FieldMeta, MetadataProblem, TriggerStatus};
 use crate::project::{Discovery, FileKind, InventoryFile};
 
@@ -25,7 +28,9 @@ pub enum LoadError {
     Grammar(#[from] GrammarError),
 }
 
-enum Content {
+/// What a file holds once parsed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Content {
     Apex(ApexFile),
     Field(FieldMeta),
     Object(Vec<FieldMeta>),
@@ -33,18 +38,23 @@ enum Content {
     Nothing,
 }
 
-struct Loaded {
-    source: SourceFile,
-    content: Content,
-    problems: Vec<(Span, String)>,
+/// The parse result of one file: what the cache stores.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Parsed {
+    pub content: Content,
+    /// Metadata that is not what it should be (invalid XML …).
+    pub problems: Vec<(Span, String)>,
 }
 
 /// A file's text as read from disk, before parsing.
 pub struct RawFile {
     text: String,
+    /// Bytes that are not text: noted at read time.
     problems: Vec<(Span, String)>,
     /// Not text at all (NUL bytes): never parsed.
     binary: bool,
+    /// xxh3 of the bytes on disk: the cache key.
+    pub hash: u64,
 }
 
 /// Read every inventory file, in parallel. The first unreadable file (in path order) is an
@@ -54,42 +64,58 @@ pub fn read(discovery: &Discovery) -> Result<Vec<RawFile>, LoadError> {
 }
 
 /// Parse what [`read`] returned, in parallel, into a [`Project`] (without its whole-program
-/// index: see [`Project::analyse`]). Bad metadata becomes a file problem (LCK000).
-pub fn parse(discovery: &Discovery, raw: Vec<RawFile>) -> Result<Project, LoadError> {
-    let loaded: Vec<Result<Loaded, LoadError>> = discovery
+/// index: see [`Project::analyse`]). Unchanged files come from `cache`, which is then
+/// rewritten if anything changed.
+pub fn parse(
+    discovery: &Discovery,
+    raw: Vec<RawFile>,
+    cache: &mut ModelCache,
+) -> Result<Project, LoadError> {
+    let cached: Vec<Option<Parsed>> = discovery
+        .files
+        .iter()
+        .zip(&raw)
+        .map(|(file, raw)| cache.take(&file.path, raw.hash))
+        .collect();
+    let changed = cached.iter().any(Option::is_none) || cache.has_leftovers();
+    let parsed: Vec<Parsed> = discovery
         .files
         .par_iter()
-        .zip(raw.into_par_iter())
-        .map(|(file, raw)| parse_file(file, raw))
-        .collect();
-    let mut project = Project {
-        root: discovery.display_root.clone(),
-        source_api_version: discovery.source_api_version.clone(),
-        files: Vec::with_capacity(loaded.len()),
-        apex: Vec::new(),
-        fields: Vec::new(),
-        trigger_status: HashMap::new(),
-        file_problems: Vec::new(),
-        program: Program::default(),
-    };
-    for (index, item) in loaded.into_iter().enumerate() {
-        let item = item?;
+        .zip(raw.par_iter())
+        .zip(cached.into_par_iter())
+        .map(|((file, raw), cached)| match cached {
+            Some(parsed) => Ok(parsed),
+            None => parse_file(file, raw),
+        })
+        .collect::<Result<_, _>>()?;
+    if changed && cache.enabled() {
+        let entries: Vec<(&str, u64, &Parsed)> = discovery
+            .files
+            .iter()
+            .zip(&raw)
+            .zip(&parsed)
+            .map(|((file, raw), parsed)| (file.path.as_str(), raw.hash, parsed))
+            .collect();
+        cache.save(&entries);
+    }
+    let mut project = light(discovery, raw);
+    for (index, parsed) in parsed.into_iter().enumerate() {
         let file = FileId(u32::try_from(index).unwrap_or(u32::MAX));
-        for (span, message) in item.problems {
+        for (span, message) in parsed.problems {
             project.file_problems.push(FileProblem {
                 file,
                 span,
                 message,
             });
         }
-        match item.content {
+        match parsed.content {
             Content::Apex(model) => project.apex.push(ApexUnit { file, model }),
             Content::Field(meta) => project.fields.push(FieldUnit { file, meta }),
             Content::Object(fields) => project
                 .fields
                 .extend(fields.into_iter().map(|meta| FieldUnit { file, meta })),
             Content::TriggerStatus(status) => {
-                let path = &item.source.path;
+                let path = &project.files[index].path;
                 let stem = path.strip_suffix(".trigger-meta.xml").unwrap_or(path);
                 project
                     .trigger_status
@@ -97,15 +123,46 @@ pub fn parse(discovery: &Discovery, raw: Vec<RawFile>) -> Result<Project, LoadEr
             }
             Content::Nothing => {}
         }
-        project.files.push(item.source);
     }
+    project.file_problems.sort_by_key(|p| (p.file, p.span));
     Ok(project)
 }
 
-/// Read, parse and index a whole project.
+/// A project of files only (no models, no index): enough to report cached findings.
+pub fn light(discovery: &Discovery, raw: Vec<RawFile>) -> Project {
+    let mut project = Project {
+        root: discovery.display_root.clone(),
+        source_api_version: discovery.source_api_version.clone(),
+        files: Vec::with_capacity(raw.len()),
+        apex: Vec::new(),
+        fields: Vec::new(),
+        trigger_status: HashMap::new(),
+        file_problems: Vec::new(),
+        program: Program::default(),
+    };
+    for (index, (file, raw)) in discovery.files.iter().zip(raw).enumerate() {
+        let id = FileId(u32::try_from(index).unwrap_or(u32::MAX));
+        for (span, message) in raw.problems {
+            project.file_problems.push(FileProblem {
+                file: id,
+                span,
+                message,
+            });
+        }
+        project.files.push(SourceFile {
+            path: file.path.clone(),
+            lines: LineIndex::new(&raw.text),
+            text: raw.text,
+            kind: file.kind.clone(),
+        });
+    }
+    project
+}
+
+/// Read, parse and index a whole project, without the cache.
 pub fn load(discovery: &Discovery) -> Result<Project, LoadError> {
     let raw = read(discovery)?;
-    let mut project = parse(discovery, raw)?;
+    let mut project = parse(discovery, raw, &mut ModelCache::disabled())?;
     project.analyse();
     Ok(project)
 }
@@ -115,6 +172,7 @@ fn read_file(file: &InventoryFile) -> Result<RawFile, LoadError> {
         path: file.path.clone(),
         source,
     })?;
+    let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
     let mut problems = Vec::new();
     let (text, binary) = match decode(bytes) {
         Decoded::Text(text) => (text, false),
@@ -139,44 +197,38 @@ fn read_file(file: &InventoryFile) -> Result<RawFile, LoadError> {
         text,
         problems,
         binary,
+        hash,
     })
 }
 
-fn parse_file(file: &InventoryFile, raw: RawFile) -> Result<Loaded, LoadError> {
-    let RawFile {
-        text,
-        mut problems,
-        binary,
-    } = raw;
-    let content = if binary {
+fn parse_file(file: &InventoryFile, raw: &RawFile) -> Result<Parsed, LoadError> {
+    let text = &raw.text;
+    let mut problems = Vec::new();
+    let content = if raw.binary {
         Content::Nothing
     } else {
         match &file.kind {
-            FileKind::ApexClass => Content::Apex(parse_apex(&text, ApexFileKind::Class)?),
-            FileKind::ApexTrigger => Content::Apex(parse_apex(&text, ApexFileKind::Trigger)?),
+            FileKind::ApexClass => Content::Apex(parse_apex(text, ApexFileKind::Class)?),
+            FileKind::ApexTrigger => Content::Apex(parse_apex(text, ApexFileKind::Trigger)?),
             FileKind::FieldMeta { object } => {
                 let name = file.path.rsplit('/').next().unwrap_or(&file.path);
                 let stem = name.strip_suffix(".field-meta.xml").unwrap_or(name);
                 metadata_content(
-                    metadata::parse_field_file(object, stem, &text).map(Content::Field),
+                    metadata::parse_field_file(object, stem, text).map(Content::Field),
                     &mut problems,
                 )
             }
             FileKind::ObjectFile { object } => metadata_content(
-                metadata::parse_object_file(object, &text).map(Content::Object),
+                metadata::parse_object_file(object, text).map(Content::Object),
                 &mut problems,
             ),
             FileKind::TriggerMeta { .. } => metadata_content(
-                metadata::parse_trigger_status(&text).map(Content::TriggerStatus),
+                metadata::parse_trigger_status(text).map(Content::TriggerStatus),
                 &mut problems,
             ),
         }
     };
-    Ok(Loaded {
-        source: source_file(file, text),
-        content,
-        problems,
-    })
+    Ok(Parsed { content, problems })
 }
 
 fn metadata_content(
@@ -187,15 +239,6 @@ fn metadata_content(
         problems.push((problem.span, problem.message));
         Content::Nothing
     })
-}
-
-fn source_file(file: &InventoryFile, text: String) -> SourceFile {
-    SourceFile {
-        path: file.path.clone(),
-        lines: LineIndex::new(&text),
-        text,
-        kind: file.kind.clone(),
-    }
 }
 
 enum Decoded {

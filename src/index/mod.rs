@@ -16,7 +16,7 @@ use crate::apex::{LineColumn, LineIndex, Span};
 use crate::metadata::{FieldMeta, TriggerStatus};
 use crate::project::FileKind;
 
-pub use load::{LoadError, RawFile, load, parse, read};
+pub use load::{Content, LoadError, Parsed, RawFile, light, load, parse, read};
 pub use program::Program;
 
 /// Index of a file in [`Project::files`]; files are sorted by path, so ids are stable.

@@ -8,7 +8,7 @@ use crate::apex::Span;
 use xml::Element;
 
 /// One custom or standard field definition, as far as locking cares.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FieldMeta {
     pub object: String,
     pub name: String,
@@ -54,7 +54,7 @@ impl FieldMeta {
 }
 
 /// A metadata file that is not what it should be: the message and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MetadataProblem {
     pub span: Span,
     pub message: String,
@@ -145,7 +145,7 @@ pub fn parse_trigger_status(text: &str) -> Result<TriggerStatus, MetadataProblem
     })
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct TriggerStatus {
     pub active: bool,
     pub status_span: Option<Span>,

@@ -14,12 +14,12 @@ mod queueable_without_finalizer;
 mod read_then_insert;
 mod unbounded_lock_retry;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::apex::Span;
 use crate::index::{FileId, Project};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -114,6 +114,8 @@ pub struct Finding {
     /// The SObject the finding is about, as written.
     pub object: Option<String>,
     pub related: Vec<Related>,
+    /// Set by the lint pipeline (not by rules): the hash behind the finding's fingerprint.
+    pub fingerprint_base: u64,
 }
 
 impl Finding {
@@ -127,6 +129,7 @@ impl Finding {
             help: None,
             object: None,
             related: Vec::new(),
+            fingerprint_base: 0,
         }
     }
 

@@ -863,7 +863,7 @@ impl<'a> Lowerer<'a> {
                 ExprKind::New { ty, args }
             }
             Some(Kind::ArrayCreationExpression) => {
-                let element = self
+                let written = self
                     .field(node, Field::Type)
                     .map(|t| self.type_ref(t))
                     .unwrap_or_else(|| TypeRef::simple("Object", at));
@@ -871,15 +871,18 @@ impl<'a> Lowerer<'a> {
                     .field(node, Field::Value)
                     .map(|v| self.initializer_elements(v))
                     .unwrap_or_default();
-                ExprKind::New {
-                    ty: TypeRef {
+                // `new Account[]{…}` is a list of Account; `new List<Account>{…}` already is one.
+                let ty = if self.field(node, Field::Dimensions).is_some() {
+                    TypeRef {
                         name: "List".to_string(),
-                        args: vec![element],
+                        args: vec![written],
                         array: true,
                         span: at,
-                    },
-                    args,
-                }
+                    }
+                } else {
+                    written
+                };
+                ExprKind::New { ty, args }
             }
             Some(Kind::MapCreationExpression) => {
                 let ty = self
