@@ -1,5 +1,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
+
 use super::{Finding, Rule, RuleMeta, declare_rule};
 use crate::index::Project;
 use crate::index::program::EntryPoint;
@@ -96,8 +98,16 @@ impl Rule for AsyncJobsShareLock {
     fn check(&self, project: &Project, findings: &mut Vec<Finding>) {
         let entries = project.program.entry_points();
         // Entry point index → locked object (lower-cased) → how.
-        let jobs: Vec<JobLocks> = entries.iter().map(|e| locks_of(project, e)).collect();
+        let jobs: Vec<JobLocks> = entries.par_iter().map(|e| locks_of(project, e)).collect();
         let locks: Vec<&BTreeMap<String, Lock>> = jobs.iter().map(|j| &j.locks).collect();
+        // Object → the entry points that lock it, so sharing is found without comparing every
+        // pair of jobs.
+        let mut holders: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (index, job) in locks.iter().enumerate() {
+            for key in job.keys() {
+                holders.entry(key.as_str()).or_default().push(index);
+            }
+        }
         for (index, entry) in entries.iter().enumerate() {
             // Locks FOR UPDATE and retries from a Finalizer: the remedy is in place.
             if jobs[index].retries && !jobs[index].serialized.is_empty() {
@@ -112,8 +122,10 @@ impl Rule for AsyncJobsShareLock {
                     // Taken FOR UPDATE first: this job waits its turn instead of colliding.
                     .filter(|(key, _)| !jobs[index].serialized.contains(*key))
                     .find_map(|(key, lock)| {
-                        let others: Vec<usize> = (0..entries.len())
-                            .filter(|o| *o != index && locks[*o].contains_key(key))
+                        let others: Vec<usize> = holders[key.as_str()]
+                            .iter()
+                            .copied()
+                            .filter(|o| *o != index)
                             .collect();
                         (!others.is_empty()).then_some((key, lock, others))
                     })
