@@ -119,20 +119,19 @@ impl Settings {
         // Rule selection: the command line replaces the file's list.
         let mut rule_sources = BTreeMap::new();
         let file_rules = file.as_ref().and_then(|f| f.rules.as_ref());
-        let (select, select_source) = if !cli.select.is_empty() {
-            (resolve_cli_codes(cli.select)?, Source::CommandLine)
-        } else if let Some(list) = file_rules.and_then(|r| r.select.as_ref()) {
-            (resolve_file_codes(list, &shown, &text)?, Source::File)
-        } else {
-            (Vec::new(), Source::Default)
+        let choose = |cli_list: &[String], file_list: Option<&Vec<Spanned<String>>>| {
+            if !cli_list.is_empty() {
+                Ok((resolve_cli_codes(cli_list)?, Source::CommandLine))
+            } else if let Some(list) = file_list {
+                Ok((resolve_file_codes(list, &shown, &text)?, Source::File))
+            } else {
+                Ok::<_, crate::Error>((Vec::new(), Source::Default))
+            }
         };
-        let (ignore, ignore_source) = if !cli.ignore.is_empty() {
-            (resolve_cli_codes(cli.ignore)?, Source::CommandLine)
-        } else if let Some(list) = file_rules.and_then(|r| r.ignore.as_ref()) {
-            (resolve_file_codes(list, &shown, &text)?, Source::File)
-        } else {
-            (Vec::new(), Source::Default)
-        };
+        let (select, select_source) =
+            choose(cli.select, file_rules.and_then(|r| r.select.as_ref()))?;
+        let (ignore, ignore_source) =
+            choose(cli.ignore, file_rules.and_then(|r| r.ignore.as_ref()))?;
         let mut rules = Vec::new();
         for rule in registry::all() {
             let code = rule.meta().code;

@@ -217,23 +217,19 @@ pub fn lint(
     timings.lap("report");
 
     for unknown in &suppressions.unknown {
-        let at = project.file(unknown.file).line_column(unknown.span.start);
         let _ = writeln!(
             err,
-            "lockgen: {}:{}: unknown rule `{}` in a suppression",
-            project.path(unknown.file),
-            at.line,
+            "lockgen: {}: unknown rule `{}` in a suppression",
+            project.location(unknown.file, unknown.span.start),
             unknown.given
         );
     }
     if args.report_unused_suppressions {
         for unused in suppressions.unused() {
-            let at = project.file(unused.file).line_column(unused.span.start);
             let _ = writeln!(
                 err,
-                "lockgen: {}:{}: unused suppression of {}: it suppressed nothing",
-                project.path(unused.file),
-                at.line,
+                "lockgen: {}: unused suppression of {}: it suppressed nothing",
+                project.location(unused.file, unused.span.start),
                 unused.codes.join(", ")
             );
         }

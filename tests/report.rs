@@ -273,7 +273,7 @@ fn inline_suppressions_silence_exactly_their_finding() {
     assert_eq!(lines, [11], "only the unsuppressed delete remains");
     assert!(
         run.stderr
-            .contains("Looping.cls:20: unused suppression of LCK007"),
+            .contains("Looping.cls:20:5: unused suppression of LCK007"),
         "{}",
         run.stderr
     );

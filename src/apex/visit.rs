@@ -142,17 +142,3 @@ pub fn walk_expr<'a, V: Visit<'a> + ?Sized>(v: &mut V, expr: &'a Expr) {
         | ExprKind::ClassLiteral(_) => {}
     }
 }
-
-/// Every body of code in a file: methods, constructors, initializers and accessors with their
-/// owning type's index, then the trigger body (no type, no method).
-pub fn bodies(
-    file: &ApexFile,
-) -> impl Iterator<Item = (Option<usize>, Option<&MethodDecl>, &[Stmt])> {
-    let methods = file.types.iter().enumerate().flat_map(|(index, ty)| {
-        ty.methods
-            .iter()
-            .filter_map(move |m| m.body.as_deref().map(|body| (Some(index), Some(m), body)))
-    });
-    let trigger = file.trigger.iter().map(|t| (None, None, t.body.as_slice()));
-    methods.chain(trigger)
-}

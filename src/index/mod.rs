@@ -144,6 +144,34 @@ impl Project {
         &self.file(id).path
     }
 
+    /// `path:line:column` of a byte offset, for one-line messages.
+    pub fn location(&self, file: FileId, offset: u32) -> String {
+        let at = self.file(file).line_column(offset);
+        format!("{}:{}:{}", self.path(file), at.line, at.column)
+    }
+
+    /// Visit every method or trigger body whose facts pass `wanted`, with a typing scope for
+    /// its locals and expressions: what the statement-level rules walk.
+    pub fn for_each_typed_body(
+        &self,
+        wanted: impl Fn(symbols::MethodId, &facts::Facts) -> bool,
+        mut visit: impl FnMut(symbols::MethodId, &[crate::apex::model::Stmt], &typing::MethodScope<'_>),
+    ) {
+        let program = &self.program;
+        let cx = program.context(&self.apex);
+        for (index, facts) in program.facts.iter().enumerate() {
+            let id = symbols::MethodId(index as u32);
+            if !wanted(id, facts) {
+                continue;
+            }
+            let Some(body) = program.body(&self.apex, id) else {
+                continue;
+            };
+            let scope = program.scope(&cx, id);
+            visit(id, body.stmts, &scope);
+        }
+    }
+
     /// Every trigger in the project; `active` is false when its `-meta.xml` says `Inactive`
     /// or `Deleted`.
     pub fn triggers(&self) -> impl Iterator<Item = TriggerRef<'_>> {

@@ -304,23 +304,16 @@ impl Symbols {
     /// superclasses (the nearest declaration wins). Same-name methods of another arity are
     /// the fallback, since an unparsed argument must not lose the call.
     pub fn find_methods(&self, class: ClassId, name: &str, arity: usize) -> Vec<MethodId> {
-        let mut current = Some(class);
-        for _ in 0..MAX_HIERARCHY {
-            let Some(id) = current else { break };
-            let found = self.declared(id, name, Some(arity));
-            if !found.is_empty() {
-                return found;
+        for wanted in [Some(arity), None] {
+            let mut current = Some(class);
+            for _ in 0..MAX_HIERARCHY {
+                let Some(id) = current else { break };
+                let found = self.declared(id, name, wanted);
+                if !found.is_empty() {
+                    return found;
+                }
+                current = self.classes[id.index()].superclass;
             }
-            current = self.classes[id.index()].superclass;
-        }
-        let mut current = Some(class);
-        for _ in 0..MAX_HIERARCHY {
-            let Some(id) = current else { break };
-            let found = self.declared(id, name, None);
-            if !found.is_empty() {
-                return found;
-            }
-            current = self.classes[id.index()].superclass;
         }
         Vec::new()
     }

@@ -41,12 +41,9 @@ pub fn render(
         let mut text = String::new();
         if handler.render_report(&mut text, &report).is_err() {
             // A span the renderer cannot place: fall back to a plain line, never lose a finding.
-            let at = project.file(finding.file).line_column(finding.span.start);
             text = format!(
-                "{}:{}:{}: {} {}\n",
-                project.path(finding.file),
-                at.line,
-                at.column,
+                "{}: {} {}\n",
+                project.location(finding.file, finding.span.start),
                 finding.rule.code,
                 finding.message
             );

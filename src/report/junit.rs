@@ -42,21 +42,17 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             );
         }
         for finding in findings {
-            let source = project.file(finding.file);
-            let at = source.line_column(finding.span.start);
-            let location = format!("{}:{}:{}", project.path(finding.file), at.line, at.column);
+            let at = project.file(finding.file).line_column(finding.span.start);
+            let location = project.location(finding.file, finding.span.start);
             let mut body = format!("{location}: {}", finding.message);
             if let Some(help) = &finding.help {
                 let _ = write!(body, "\nhelp: {help}");
             }
             for related in &finding.related {
-                let at = project.file(related.file).line_column(related.span.start);
                 let _ = write!(
                     body,
-                    "\nrelated: {}:{}:{}: {}",
-                    project.path(related.file),
-                    at.line,
-                    at.column,
+                    "\nrelated: {}: {}",
+                    project.location(related.file, related.span.start),
                     related.message
                 );
             }

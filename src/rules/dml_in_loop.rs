@@ -1,7 +1,6 @@
 use super::{Finding, Rule, RuleMeta, declare_rule};
 use crate::apex::model::{Dml, Expr, ExprKind, LoopKind, Stmt, StmtKind};
 use crate::apex::visit::{self, Visit};
-use crate::index::symbols::MethodId;
 use crate::index::typing::MethodScope;
 use crate::index::{FileId, Project};
 
@@ -78,26 +77,19 @@ impl Rule for DmlInLoop {
     }
 
     fn check(&self, project: &Project, findings: &mut Vec<Finding>) {
-        let program = &project.program;
-        let cx = program.context(&project.apex);
-        for (index, facts) in program.facts.iter().enumerate() {
+        project.for_each_typed_body(
             // Only bodies with DML in them.
-            if facts.writes.is_empty() {
-                continue;
-            }
-            let id = MethodId(index as u32);
-            let Some(body) = program.body(&project.apex, id) else {
-                continue;
-            };
-            let scope = program.scope(&cx, id);
-            let mut finder = DmlInLoopFinder {
-                scope: &scope,
-                file: program.symbols.method(id).file,
-                innermost_loop: None,
-                findings,
-            };
-            finder.visit_block(body.stmts);
-        }
+            |_, facts| !facts.writes.is_empty(),
+            |id, body, scope| {
+                let mut finder = DmlInLoopFinder {
+                    scope,
+                    file: project.program.symbols.method(id).file,
+                    innermost_loop: None,
+                    findings,
+                };
+                finder.visit_block(body);
+            },
+        );
     }
 }
 

@@ -1,7 +1,6 @@
 use super::{Finding, Rule, RuleMeta, declare_rule};
 use crate::apex::model::{Expr, ExprKind, Stmt, StmtKind, TypeRef};
 use crate::apex::visit::{self, Visit};
-use crate::index::symbols::MethodId;
 use crate::index::typing::{MethodScope, has_for_update};
 use crate::index::{FileId, Project};
 
@@ -76,26 +75,19 @@ impl Rule for LockErrorUnhandled {
     }
 
     fn check(&self, project: &Project, findings: &mut Vec<Finding>) {
-        let program = &project.program;
-        let cx = program.context(&project.apex);
-        for (index, facts) in program.facts.iter().enumerate() {
+        project.for_each_typed_body(
             // Only bodies that run a FOR UPDATE query themselves.
-            if !facts.has_lock_query() {
-                continue;
-            }
-            let id = MethodId(index as u32);
-            let Some(body) = program.body(&project.apex, id) else {
-                continue;
-            };
-            let scope = program.scope(&cx, id);
-            let mut finder = UnprotectedLocks {
-                scope: &scope,
-                file: program.symbols.method(id).file,
-                protected: 0,
-                findings,
-            };
-            finder.visit_block(body.stmts);
-        }
+            |_, facts| facts.has_lock_query(),
+            |id, body, scope| {
+                let mut finder = UnprotectedLocks {
+                    scope,
+                    file: project.program.symbols.method(id).file,
+                    protected: 0,
+                    findings,
+                };
+                finder.visit_block(body);
+            },
+        );
     }
 }
 

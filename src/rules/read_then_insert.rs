@@ -5,7 +5,6 @@ use crate::apex::Span;
 use crate::apex::model::{Dml, DmlKind, Expr, ExprKind, Stmt, StmtKind};
 use crate::apex::visit::{self, Visit};
 use crate::index::Project;
-use crate::index::symbols::MethodId;
 use crate::index::typing::{MethodScope, from_object, has_for_update};
 
 declare_rule! {
@@ -79,95 +78,85 @@ impl Rule for ReadThenInsert {
 
     fn check(&self, project: &Project, findings: &mut Vec<Finding>) {
         let program = &project.program;
-        let cx = program.context(&project.apex);
-        for (index, facts) in program.facts.iter().enumerate() {
-            let id = MethodId(index as u32);
-            // Test code never runs concurrently with itself in production.
-            if program
-                .symbols
-                .method(id)
-                .class
-                .is_some_and(|c| program.symbols.class(c).is_test)
-            {
-                continue;
-            }
-            // Cheap filter: the method must query some T and insert a T.
-            let queried: BTreeSet<String> = facts
-                .queries
-                .iter()
-                .filter_map(|q| q.object.as_ref().map(|o| o.to_ascii_lowercase()))
-                .collect();
-            let inserts_queried = facts.writes.iter().any(|w| {
-                w.kind == DmlKind::Insert
-                    && w.object
-                        .as_ref()
-                        .is_some_and(|o| queried.contains(&o.to_ascii_lowercase()))
-            });
-            if !inserts_queried {
-                continue;
-            }
-            let Some(body) = program.body(&project.apex, id) else {
-                continue;
-            };
-            let scope = program.scope(&cx, id);
-            // The first lock in the method: a FOR UPDATE query, or a call that runs one.
-            let first_lock = facts
-                .queries
-                .iter()
-                .filter(|q| q.for_update)
-                .map(|q| q.span.start)
-                .chain(
-                    facts
-                        .calls
-                        .iter()
-                        .filter(|c| {
-                            c.targets
-                                .iter()
-                                .any(|t| program.locks_transitively[t.index()])
-                        })
-                        .map(|c| c.span.start),
-                )
-                .min();
-            let mut taint = Taint::new(&scope);
-            taint.compute(body.stmts);
-            let mut walker = DependentInserts {
-                scope: &scope,
-                taint: &taint,
-                guards: Vec::new(),
-                filled: HashMap::new(),
-                found: Vec::new(),
-            };
-            walker.block(body.stmts);
-            let method = program.symbols.display(id);
-            let file = program.symbols.method(id).file;
-            for (span, object) in walker.found {
-                // Locked before the insert: the second transaction waits and sees the first.
-                if first_lock.is_some_and(|lock| lock < span.start) {
-                    continue;
-                }
-                let mut finding = Finding::new(&Self::META, file, span, message(&method, &object))
-                    .with_object(object.clone())
-                    .with_help("lock the parent with `SELECT … FOR UPDATE` before the check, or upsert on a unique external ID");
-                if let Some(query) = facts
+        project.for_each_typed_body(
+            |id, facts| {
+                // Test code never runs concurrently with itself in production.
+                let in_test = program
+                    .symbols
+                    .method(id)
+                    .class
+                    .is_some_and(|c| program.symbols.class(c).is_test);
+                // Cheap filter: the method must query some T and insert a T.
+                !in_test && inserts_a_queried_object(facts)
+            },
+            |id, body, scope| {
+                let facts = &program.facts[id.index()];
+                // The first lock in the method: a FOR UPDATE query, or a call that runs one.
+                let first_lock = facts
                     .queries
                     .iter()
-                    .filter(|q| {
-                        q.object
-                            .as_ref()
-                            .is_some_and(|o| o.eq_ignore_ascii_case(&object))
-                    })
-                    .min_by_key(|q| q.span.start)
-                {
-                    finding = finding.with_related(
-                        file,
-                        query.span,
-                        format!("the check: a query of `{object}` that takes no lock"),
-                    );
+                    .filter(|q| q.for_update)
+                    .map(|q| q.span.start)
+                    .chain(
+                        facts
+                            .calls
+                            .iter()
+                            .filter(|c| c.targets.iter().any(|t| program.locks_transitively[t.index()]))
+                            .map(|c| c.span.start),
+                    )
+                    .min();
+                let mut taint = Taint::new(scope);
+                taint.compute(body);
+                let mut walker = DependentInserts {
+                    scope,
+                    taint: &taint,
+                    guards: Vec::new(),
+                    filled: HashMap::new(),
+                    found: Vec::new(),
+                };
+                walker.block(body);
+                let method = program.symbols.display(id);
+                let file = program.symbols.method(id).file;
+                for (span, object) in walker.found {
+                    // Locked before the insert: the second transaction waits and sees the first.
+                    if first_lock.is_some_and(|lock| lock < span.start) {
+                        continue;
+                    }
+                    let mut finding = Finding::new(&Self::META, file, span, message(&method, &object))
+                        .with_object(object.clone())
+                        .with_help("lock the parent with `SELECT … FOR UPDATE` before the check, or upsert on a unique external ID");
+                    if let Some(query) = facts
+                        .queries
+                        .iter()
+                        .filter(|q| q.object.as_ref().is_some_and(|o| o.eq_ignore_ascii_case(&object)))
+                        .min_by_key(|q| q.span.start)
+                    {
+                        finding = finding.with_related(
+                            file,
+                            query.span,
+                            format!("the check: a query of `{object}` that takes no lock"),
+                        );
+                    }
+                    findings.push(finding);
                 }
-                findings.push(finding);
-            }
-        }
+            },
+        );
     }
+}
+
+/// Does the body query some SObject and insert one of the same type?
+fn inserts_a_queried_object(facts: &crate::index::facts::Facts) -> bool {
+    let queried: BTreeSet<String> = facts
+        .queries
+        .iter()
+        .filter_map(|q| q.object.as_ref().map(|o| o.to_ascii_lowercase()))
+        .collect();
+    facts.writes.iter().any(|w| {
+        w.kind == DmlKind::Insert
+            && w.object
+                .as_ref()
+                .is_some_and(|o| queried.contains(&o.to_ascii_lowercase()))
+    })
 }
 
 /// Which locals hold (or were computed from) query results, and of which objects.

@@ -1,7 +1,6 @@
 use super::{Finding, Rule, RuleMeta, declare_rule};
 use crate::apex::model::{Expr, ExprKind, Loop, LoopKind, Stmt, StmtKind};
 use crate::apex::visit::{self, Visit};
-use crate::index::symbols::MethodId;
 use crate::index::typing::{MethodScope, has_for_update};
 use crate::index::{FileId, Project};
 
@@ -87,25 +86,21 @@ impl Rule for UnboundedLockRetry {
 
     fn check(&self, project: &Project, findings: &mut Vec<Finding>) {
         let program = &project.program;
-        let cx = program.context(&project.apex);
-        for index in 0..program.facts.len() {
+        project.for_each_typed_body(
             // Only bodies that lock or write, directly or through calls.
-            if !program.locks_transitively[index] && !program.writes_transitively[index] {
-                continue;
-            }
-            let id = MethodId(index as u32);
-            let Some(body) = program.body(&project.apex, id) else {
-                continue;
-            };
-            let scope = program.scope(&cx, id);
-            let mut finder = RetryLoops {
-                project,
-                scope: &scope,
-                file: program.symbols.method(id).file,
-                findings,
-            };
-            finder.visit_block(body.stmts);
-        }
+            |id, _| {
+                program.locks_transitively[id.index()] || program.writes_transitively[id.index()]
+            },
+            |id, body, scope| {
+                let mut finder = RetryLoops {
+                    project,
+                    scope,
+                    file: program.symbols.method(id).file,
+                    findings,
+                };
+                finder.visit_block(body);
+            },
+        );
     }
 }
 
