@@ -4,8 +4,9 @@ use super::{Finding, Rule, RuleMeta, declare_rule};
 use crate::apex::Span;
 use crate::apex::model::{Dml, DmlKind, Expr, ExprKind, Stmt, StmtKind};
 use crate::apex::visit::{self, Visit};
-use crate::index::Project;
+use crate::index::symbols::MethodId;
 use crate::index::typing::{MethodScope, from_object, has_for_update};
+use crate::index::{Program, Project};
 
 declare_rule! {
     /// ## What it does
@@ -87,7 +88,7 @@ impl Rule for ReadThenInsert {
                     .class
                     .is_some_and(|c| program.symbols.class(c).is_test);
                 // Cheap filter: the method must query some T and insert a T.
-                !in_test && inserts_a_queried_object(facts)
+                !in_test && inserts_a_queried_object(program, facts)
             },
             |id, body, scope| {
                 let facts = &program.facts[id.index()];
@@ -105,7 +106,7 @@ impl Rule for ReadThenInsert {
                             .map(|c| c.span.start),
                     )
                     .min();
-                let mut taint = Taint::new(scope);
+                let mut taint = Taint::new(scope, program);
                 taint.compute(body);
                 let mut walker = DependentInserts {
                     scope,
@@ -144,13 +145,36 @@ impl Rule for ReadThenInsert {
     }
 }
 
-/// Does the body query some SObject and insert one of the same type?
-fn inserts_a_queried_object(facts: &crate::index::facts::Facts) -> bool {
-    let queried: BTreeSet<String> = facts
+/// Does one of these methods (a selector) run a query of `object`?
+fn selector_queries(program: &Program, targets: &[MethodId], object: &str) -> bool {
+    targets.iter().any(|t| {
+        program.facts[t.index()].queries.iter().any(|q| {
+            !q.for_update
+                && q.object
+                    .as_deref()
+                    .is_some_and(|o| o.eq_ignore_ascii_case(object))
+        })
+    })
+}
+
+/// Does the body query some SObject (itself, or through a selector it calls) and insert one
+/// of the same type?
+fn inserts_a_queried_object(program: &Program, facts: &crate::index::facts::Facts) -> bool {
+    let mut queried: BTreeSet<String> = facts
         .queries
         .iter()
         .filter_map(|q| q.object.as_ref().map(|o| o.to_ascii_lowercase()))
         .collect();
+    for call in &facts.calls {
+        for target in &call.targets {
+            queried.extend(
+                program.facts[target.index()]
+                    .queries
+                    .iter()
+                    .filter_map(|q| q.object.as_ref().map(|o| o.to_ascii_lowercase())),
+            );
+        }
+    }
     facts.writes.iter().any(|w| {
         w.kind == DmlKind::Insert
             && w.object
@@ -162,6 +186,7 @@ fn inserts_a_queried_object(facts: &crate::index::facts::Facts) -> bool {
 /// Which locals hold (or were computed from) query results, and of which objects.
 struct Taint<'s, 'p> {
     scope: &'s MethodScope<'p>,
+    program: &'s Program,
     /// Lower-cased local name → lower-cased objects its value came from.
     vars: HashMap<String, BTreeSet<String>>,
 }
@@ -173,9 +198,10 @@ struct Flow<'a> {
 }
 
 impl<'s, 'p> Taint<'s, 'p> {
-    fn new(scope: &'s MethodScope<'p>) -> Self {
+    fn new(scope: &'s MethodScope<'p>, program: &'s Program) -> Self {
         Taint {
             scope,
+            program,
             vars: HashMap::new(),
         }
     }
@@ -245,6 +271,18 @@ impl<'a> Visit<'a> for QueriedObjects<'_, '_, '_> {
                     .first()
                     .and_then(|a| self.taint.scope.string_value(a))
                     && let Some(object) = from_object(&text)
+                {
+                    self.objects.insert(object.to_ascii_lowercase());
+                }
+            }
+            // A selector: a call that returns the `T` records it queries.
+            ExprKind::Call(call) => {
+                if let Some(object) = self.taint.scope.type_of(expr).written_sobject()
+                    && selector_queries(
+                        self.taint.program,
+                        &self.taint.scope.resolve_call(call, expr.span.start),
+                        object,
+                    )
                 {
                     self.objects.insert(object.to_ascii_lowercase());
                 }
