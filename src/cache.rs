@@ -15,7 +15,7 @@ use crate::rules::Severity;
 use crate::suppress::Scope;
 
 /// Bumped whenever what is cached changes shape.
-const SCHEMA: u32 = 1;
+const SCHEMA: u32 = 2;
 
 /// Refuse to read a cache file larger than this: it cannot be ours.
 const MAX_CACHE_BYTES: u64 = 1 << 30;

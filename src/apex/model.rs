@@ -176,6 +176,22 @@ impl TypeRef {
         self.name.eq_ignore_ascii_case(name)
     }
 
+    /// The type as it reads in source: `List<Account>`, `Map<Id, Contact>`, `Account[]`.
+    pub fn display(&self) -> String {
+        let mut out = self.name.clone();
+        if self.array {
+            if let Some(inner) = self.args.first() {
+                return format!("{}[]", inner.display());
+            }
+        } else if !self.args.is_empty() {
+            let args: Vec<String> = self.args.iter().map(TypeRef::display).collect();
+            out.push('<');
+            out.push_str(&args.join(", "));
+            out.push('>');
+        }
+        out
+    }
+
     /// The last segment of the dotted name (`Batchable` for `Database.Batchable`).
     pub fn last_segment(&self) -> &str {
         self.name.rsplit('.').next().unwrap_or(&self.name)
@@ -329,13 +345,63 @@ pub enum ExprKind {
         index: Box<Expr>,
     },
     StringLiteral(String),
-    Literal,
+    /// A number, `true`/`false` or `null`, as written.
+    Literal(String),
     This,
     Super,
     ClassLiteral(TypeRef),
     /// Anything else, or what the grammar could not read: sub-expressions are kept so that
     /// DML and calls inside are still seen.
     Other(Vec<Expr>),
+}
+
+impl Expr {
+    /// The platform class a static call is made on: `Database` for both `Database` and
+    /// `System.Database` (every platform class may be written `System.`-qualified), `System`
+    /// for `System` itself.
+    pub fn platform_class(&self) -> Option<&Ident> {
+        match &self.kind {
+            ExprKind::Name(name) => Some(name),
+            ExprKind::Field { object, name } => match &object.kind {
+                ExprKind::Name(system) if system.is("System") => Some(name),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The class named by `Accounts.class` (however the grammar read it), dotted.
+    pub fn class_literal(&self) -> Option<String> {
+        match &self.kind {
+            ExprKind::ClassLiteral(ty) => Some(ty.name.clone()),
+            ExprKind::Field { object, name } if name.is("class") => object.dotted_name(),
+            _ => None,
+        }
+    }
+
+    /// `a.b.c` for a chain of names, if the expression is one.
+    pub fn dotted_name(&self) -> Option<String> {
+        match &self.kind {
+            ExprKind::Name(name) => Some(name.text.clone()),
+            ExprKind::Field { object, name } => {
+                Some(format!("{}.{}", object.dotted_name()?, name.text))
+            }
+            _ => None,
+        }
+    }
+
+    /// Is this the literal `false` (any case)?
+    pub fn is_false(&self) -> bool {
+        matches!(&self.kind, ExprKind::Literal(text) if text.eq_ignore_ascii_case("false"))
+    }
+
+    /// The value of an integer literal.
+    pub fn integer(&self) -> Option<i64> {
+        match &self.kind {
+            ExprKind::Literal(text) => text.trim_end_matches(['l', 'L']).parse().ok(),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -393,6 +459,9 @@ pub struct Dml {
     pub upsert_key: Option<String>,
     /// True for `Database.insert(…)`, false for the `insert` statement.
     pub via_database: bool,
+    /// `Database.x(…)` arguments after the records (and after the upsert key): `allOrNone`,
+    /// `Database.DMLOptions`, `AccessLevel`.
+    pub options: Vec<Expr>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]

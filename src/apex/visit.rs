@@ -108,7 +108,12 @@ pub fn walk_expr<'a, V: Visit<'a> + ?Sized>(v: &mut V, expr: &'a Expr) {
                 v.visit_expr(bind);
             }
         }
-        ExprKind::Dml(dml) => v.visit_expr(&dml.target),
+        ExprKind::Dml(dml) => {
+            v.visit_expr(&dml.target);
+            for option in &dml.options {
+                v.visit_expr(option);
+            }
+        }
         ExprKind::DynamicQuery(query) => v.visit_expr(query),
         ExprKind::Assign { target, value } => {
             v.visit_expr(target);
@@ -136,7 +141,7 @@ pub fn walk_expr<'a, V: Visit<'a> + ?Sized>(v: &mut V, expr: &'a Expr) {
         ExprKind::Name(_)
         | ExprKind::Sosl
         | ExprKind::StringLiteral(_)
-        | ExprKind::Literal
+        | ExprKind::Literal(_)
         | ExprKind::This
         | ExprKind::Super
         | ExprKind::ClassLiteral(_) => {}

@@ -11,7 +11,9 @@ use crate::apex::model::{ApexFile, ApexFileKind};
 use crate::apex::parser::GrammarError;
 use crate::apex::{LineIndex, Span, parse_apex};
 use crate::cache::ModelCache;
-use crate::metadata::{self, FieldMeta, MetadataProblem, TriggerStatus};
+use crate::metadata::{
+    self, CustomMetadataRecord, FieldMeta, MetadataProblem, ObjectMeta, TriggerStatus,
+};
 use crate::project::{Discovery, FileKind, InventoryFile};
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -33,7 +35,10 @@ pub enum LoadError {
 pub enum Content {
     Apex(ApexFile),
     Field(FieldMeta),
-    Object(Vec<FieldMeta>),
+    /// A metadata-API `.object` file: the object and its fields.
+    Object(ObjectMeta, Vec<FieldMeta>),
+    ObjectMeta(ObjectMeta),
+    CustomMetadata(CustomMetadataRecord),
     TriggerStatus(TriggerStatus),
     Nothing,
 }
@@ -111,9 +116,14 @@ pub fn parse(
         match parsed.content {
             Content::Apex(model) => project.apex.push(ApexUnit { file, model }),
             Content::Field(meta) => project.fields.push(FieldUnit { file, meta }),
-            Content::Object(fields) => project
-                .fields
-                .extend(fields.into_iter().map(|meta| FieldUnit { file, meta })),
+            Content::Object(object, fields) => {
+                project.objects.push(object);
+                project
+                    .fields
+                    .extend(fields.into_iter().map(|meta| FieldUnit { file, meta }));
+            }
+            Content::ObjectMeta(object) => project.objects.push(object),
+            Content::CustomMetadata(record) => project.custom_metadata.push(record),
             Content::TriggerStatus(status) => {
                 let path = &project.files[index].path;
                 let stem = path.strip_suffix(".trigger-meta.xml").unwrap_or(path);
@@ -136,6 +146,8 @@ pub fn light(discovery: &Discovery, raw: Vec<RawFile>) -> Project {
         files: Vec::with_capacity(raw.len()),
         apex: Vec::new(),
         fields: Vec::new(),
+        objects: Vec::new(),
+        custom_metadata: Vec::new(),
         trigger_status: HashMap::new(),
         file_problems: Vec::new(),
         program: Program::default(),
@@ -219,7 +231,17 @@ fn parse_file(file: &InventoryFile, raw: &RawFile) -> Result<Parsed, LoadError> 
                 )
             }
             FileKind::ObjectFile { object } => metadata_content(
-                metadata::parse_object_file(object, text).map(Content::Object),
+                metadata::parse_object_file(object, text)
+                    .map(|(object, fields)| Content::Object(object, fields)),
+                &mut problems,
+            ),
+            FileKind::ObjectMeta { object } => metadata_content(
+                metadata::parse_object_meta_file(object, text).map(Content::ObjectMeta),
+                &mut problems,
+            ),
+            FileKind::CustomMetadataRecord { type_name, record } => metadata_content(
+                metadata::parse_custom_metadata_record(type_name, record, text)
+                    .map(Content::CustomMetadata),
                 &mut problems,
             ),
             FileKind::TriggerMeta { .. } => metadata_content(

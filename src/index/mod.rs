@@ -1,10 +1,15 @@
 //! The project index: every file's text and model, object metadata, and (built on them) the
 //! symbols, call graph, method summaries and lock graph that the rules read.
 
+pub mod deferred;
+pub mod events;
 pub mod facts;
+pub mod frameworks;
+pub mod held;
 mod load;
 pub mod metadata_index;
 pub mod program;
+pub mod scan;
 pub mod symbols;
 pub mod types;
 pub mod typing;
@@ -13,7 +18,7 @@ use std::collections::HashMap;
 
 use crate::apex::model::{ApexFile, TriggerDecl};
 use crate::apex::{LineColumn, LineIndex, Span};
-use crate::metadata::{FieldMeta, TriggerStatus};
+use crate::metadata::{CustomMetadataRecord, FieldMeta, ObjectMeta, TriggerStatus};
 use crate::project::FileKind;
 
 pub use load::{Content, LoadError, Parsed, RawFile, light, load, parse, read};
@@ -73,6 +78,10 @@ pub struct Project {
     /// Parsed classes and triggers, in path order.
     pub apex: Vec<ApexUnit>,
     pub fields: Vec<FieldUnit>,
+    /// Object-level metadata (custom settings …), in path order.
+    pub objects: Vec<ObjectMeta>,
+    /// Custom metadata records (`customMetadata/*.md-meta.xml`), in path order.
+    pub custom_metadata: Vec<CustomMetadataRecord>,
     /// Trigger status keyed by the trigger file's path without extension, lower-cased.
     pub trigger_status: HashMap<String, TriggerStatus>,
     pub file_problems: Vec<FileProblem>,
@@ -90,7 +99,13 @@ pub struct TriggerRef<'p> {
 impl Project {
     /// Build the whole-program index (symbols, typed facts, triggers, lock graph).
     pub fn analyse(&mut self) {
-        let program = Program::build(&self.apex, &self.fields, self.triggers().collect());
+        let program = Program::build(
+            &self.apex,
+            &self.fields,
+            &self.objects,
+            &self.custom_metadata,
+            self.triggers().collect(),
+        );
         self.program = program;
     }
 
@@ -150,8 +165,8 @@ impl Project {
         format!("{}:{}:{}", self.path(file), at.line, at.column)
     }
 
-    /// Visit every method or trigger body whose facts pass `wanted`, with a typing scope for
-    /// its locals and expressions: what the statement-level rules walk.
+    /// Visit every production method or trigger body whose facts pass `wanted`, with a typing
+    /// scope for its locals and expressions: what the statement-level rules walk.
     pub fn for_each_typed_body(
         &self,
         wanted: impl Fn(symbols::MethodId, &facts::Facts) -> bool,
@@ -161,7 +176,8 @@ impl Project {
         let cx = program.context(&self.apex);
         for (index, facts) in program.facts.iter().enumerate() {
             let id = symbols::MethodId(index as u32);
-            if !wanted(id, facts) {
+            // Test and install-only code never runs concurrently: no lock risk to report.
+            if program.never_concurrent(id) || !wanted(id, facts) {
                 continue;
             }
             let Some(body) = program.body(&self.apex, id) else {

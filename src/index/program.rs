@@ -8,37 +8,42 @@ use rayon::prelude::*;
 
 use crate::apex::Span;
 use crate::apex::model::{DmlKind, MethodDecl, Stmt};
+use crate::metadata::{CustomMetadataRecord, ObjectMeta};
 
+use super::events::Events;
 use super::facts::{self, Facts};
+use super::frameworks::{Frameworks, object_key};
 use super::metadata_index::MetadataIndex;
-use super::symbols::{BodyKind, ClassId, MethodId, Symbols};
+use super::symbols::{BodyKind, ClassId, MethodId, Symbols, Target};
 use super::types::SObjectNames;
 use super::typing::{Context, MethodScope};
-use super::{ApexUnit, FieldUnit, TriggerRef};
+use super::{ApexUnit, FieldUnit, TriggerRef, deferred, scan};
 
 #[derive(Debug)]
 pub struct ActiveTrigger {
     pub body: MethodId,
     pub object: String,
-    /// Lower-cased events (`after update` …).
-    pub events: Vec<String>,
+    /// The events the trigger declares.
+    pub events: Events,
 }
 
 impl ActiveTrigger {
-    /// Does a DML of this kind on the trigger's object run this trigger?
-    pub fn runs_on(&self, kind: DmlKind) -> bool {
-        let words: &[&str] = match kind {
-            DmlKind::Insert => &["insert"],
-            DmlKind::Update => &["update"],
-            DmlKind::Upsert => &["insert", "update"],
-            DmlKind::Delete => &["delete"],
-            DmlKind::Undelete => &["undelete"],
-            DmlKind::Merge => &["delete", "update"],
-        };
-        self.events
-            .iter()
-            .any(|e| words.iter().any(|w| e.ends_with(w)))
+    /// The events of this trigger that a DML of this kind on its object runs.
+    pub fn runs_on(&self, kind: DmlKind) -> Events {
+        self.events.intersect(Events::of_dml(kind))
     }
+}
+
+/// The innermost trigger body on a path and the events it runs for.
+pub type TriggerContext = Option<(MethodId, Events)>;
+
+/// How far [`Program::reach`] follows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReachOptions {
+    /// Through the triggers (and framework handlers) that DML runs.
+    pub cascade: bool,
+    /// Not into calls made inside a `try` that catches DML errors (what escapes `execute`).
+    pub skip_caught_calls: bool,
 }
 
 #[derive(Debug, Default)]
@@ -54,6 +59,17 @@ pub struct Program {
     pub locks_transitively: Vec<bool>,
     /// Does the method (or anything it calls) perform DML? By `MethodId`.
     pub writes_transitively: Vec<bool>,
+    /// Trigger-framework handlers per object and event.
+    pub frameworks: Frameworks,
+    /// Object keys (see `frameworks::object_key`) of custom settings: from object metadata, or
+    /// read with `getOrgDefaults`/`getInstance`/`getValues`.
+    pub custom_settings: HashSet<String>,
+    /// By `MethodId`: reached only from an `InstallHandler`/`UninstallHandler` (never concurrent).
+    pub install_only: Vec<bool>,
+    /// By `ClassId`: created only by install-only code.
+    pub started_by_install_only: Vec<bool>,
+    /// Trigger bodies: the trigger's object and declared events.
+    trigger_of: HashMap<MethodId, (String, Events)>,
 }
 
 /// A class or `@future` method that starts its own transaction.
@@ -69,6 +85,18 @@ pub struct EntryPoint {
     pub class: Option<ClassId>,
 }
 
+impl EntryPoint {
+    /// Where each platform-called method starts: on the job's own class, so that calls on
+    /// `this` reach its overrides (a batch whose base class calls abstract `doExecute` reaches
+    /// its own `doExecute`).
+    pub fn starts(&self, program: &Program) -> Vec<Target> {
+        self.methods
+            .iter()
+            .map(|m| program.symbols.target(*m, self.class))
+            .collect()
+    }
+}
+
 /// How a reached method was reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hop {
@@ -77,11 +105,20 @@ pub enum Hop {
     Call(Span),
     /// A trigger run by the parent's DML at this span.
     Trigger(Span),
+    /// A handler a trigger framework runs for the parent trigger's object and events.
+    Framework,
 }
 
 #[derive(Debug, Clone, Copy)]
 pub struct Step {
     pub method: MethodId,
+    /// The class of `this`, when the path knows it.
+    pub receiver: Option<ClassId>,
+    /// For trigger bodies, the events they run for here; every event elsewhere.
+    pub events: Events,
+    /// The innermost trigger on the path, and the events it runs for: framework dispatch
+    /// inside it reaches the handlers configured for its object.
+    pub context: TriggerContext,
     pub parent: Option<usize>,
     pub hop: Hop,
 }
@@ -106,6 +143,9 @@ impl Reach {
     }
 }
 
+/// Paths longer than this are shortened in messages.
+const MAX_PATH_SHOWN: usize = 5;
+
 /// Calls deeper than this are not followed; real call chains are far shorter.
 const MAX_DEPTH: usize = 24;
 
@@ -113,19 +153,25 @@ impl Program {
     pub fn build(
         units: &[ApexUnit],
         fields: &[FieldUnit],
+        objects: &[ObjectMeta],
+        records: &[CustomMetadataRecord],
         triggers: Vec<TriggerRef<'_>>,
     ) -> Program {
-        let symbols = Symbols::build(units);
+        let mut symbols = Symbols::build(units);
         let metadata = MetadataIndex::build(fields);
         let sobjects = SObjectNames::new(metadata.objects.iter().cloned());
+        let scanned = scan::scan(units, &symbols, records);
+        let frameworks = Frameworks::build(units, &symbols, &sobjects, &scanned.tdtm, records);
+        symbols.set_dispatch_facts(
+            scanned.instantiated.clone(),
+            frameworks.handler_classes.clone(),
+        );
         let mut program = Program {
             symbols,
             sobjects,
             metadata,
-            facts: Vec::new(),
-            triggers: HashMap::new(),
-            locks_transitively: Vec::new(),
-            writes_transitively: Vec::new(),
+            frameworks,
+            ..Program::default()
         };
         let trigger_bodies: HashMap<usize, MethodId> = program
             .symbols
@@ -148,6 +194,13 @@ impl Program {
                 .sobjects
                 .sobject(&trigger.decl.object.text)
                 .unwrap_or_else(|| trigger.decl.object.text.clone());
+            let events = trigger
+                .decl
+                .events
+                .iter()
+                .filter_map(|e| Events::parse(e))
+                .fold(Events::NONE, Events::union);
+            program.trigger_of.insert(*body, (object.clone(), events));
             program
                 .triggers
                 .entry(object.to_ascii_lowercase())
@@ -155,10 +208,10 @@ impl Program {
                 .push(ActiveTrigger {
                     body: *body,
                     object,
-                    events: trigger.decl.events.clone(),
+                    events,
                 });
         }
-        let facts: Vec<Facts> = {
+        let mut facts: Vec<Facts> = {
             let cx = program.context(units);
             (0..program.symbols.methods.len())
                 .into_par_iter()
@@ -174,10 +227,134 @@ impl Program {
                 })
                 .collect()
         };
+        deferred::attribute(&mut facts);
         program.facts = facts;
+        program.custom_settings = objects
+            .iter()
+            .filter(|o| o.custom_setting)
+            .map(|o| object_key(&o.object))
+            .chain(
+                program
+                    .facts
+                    .iter()
+                    .flat_map(|f| f.custom_settings.iter().map(|o| object_key(o))),
+            )
+            .collect();
         program.locks_transitively = program.propagate_to_callers(|f| f.has_lock_query());
-        program.writes_transitively = program.propagate_to_callers(|f| !f.writes.is_empty());
+        program.writes_transitively =
+            program.propagate_to_callers(|f| f.own_writes().next().is_some());
+        program.install_only = program.find_install_only();
+        program.started_by_install_only = program.find_started_by_install_only(&scanned.named);
         program
+    }
+
+    /// Records that are business data, which concurrent transactions contend for: not custom
+    /// settings, platform events (`__e`: publishing takes no row lock), big objects (`__b`)
+    /// or custom metadata (`__mdt`).
+    pub fn is_business_object(&self, object: &str) -> bool {
+        let key = object_key(object);
+        !(key.ends_with("__e")
+            || key.ends_with("__b")
+            || key.ends_with("__mdt")
+            || self.custom_settings.contains(&key))
+    }
+
+    /// Methods that run only during package install or uninstall: reached from an
+    /// `InstallHandler`/`UninstallHandler` and from nothing else that runs in production.
+    fn find_install_only(&self) -> Vec<bool> {
+        let count = self.facts.len();
+        let mut only = vec![false; count];
+        let seeds: Vec<usize> = (0..count)
+            .filter(|i| {
+                let method = self.symbols.method(MethodId(*i as u32));
+                method.class.is_some_and(|c| {
+                    !self.symbols.class(c).is_test
+                        && (self.symbols.implements(c, "installhandler")
+                            || self.symbols.implements(c, "uninstallhandler"))
+                })
+            })
+            .collect();
+        if seeds.is_empty() {
+            return only;
+        }
+        let mut callers: Vec<Vec<usize>> = vec![Vec::new(); count];
+        for (caller, facts) in self.facts.iter().enumerate() {
+            if self.symbols.method(MethodId(caller as u32)).is_test {
+                continue;
+            }
+            for target in facts.calls.iter().flat_map(|c| c.methods()) {
+                callers[target.index()].push(caller);
+            }
+        }
+        let mut stack = seeds.clone();
+        for seed in &seeds {
+            only[*seed] = true;
+        }
+        while let Some(method) = stack.pop() {
+            for target in self.facts[method].calls.iter().flat_map(|c| c.methods()) {
+                if !only[target.index()] {
+                    only[target.index()] = true;
+                    stack.push(target.index());
+                }
+            }
+        }
+        let is_seed: HashSet<usize> = seeds.into_iter().collect();
+        // Drop what anything else reaches, until nothing changes.
+        loop {
+            let mut changed = false;
+            for method in 0..count {
+                if !only[method] || is_seed.contains(&method) {
+                    continue;
+                }
+                let info = self.symbols.method(MethodId(method as u32));
+                let other_root = info.externally_invoked
+                    || info.kind == BodyKind::Trigger
+                    || callers[method].iter().any(|c| !only[*c]);
+                if other_root {
+                    only[method] = false;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        only
+    }
+
+    /// Classes created only by install-only code (and never named for creation by name).
+    fn find_started_by_install_only(&self, named: &[bool]) -> Vec<bool> {
+        let mut created_elsewhere = vec![false; self.symbols.classes.len()];
+        let mut created_by_install = vec![false; self.symbols.classes.len()];
+        for (method, facts) in self.facts.iter().enumerate() {
+            if self.symbols.method(MethodId(method as u32)).is_test {
+                continue;
+            }
+            for class in &facts.creates {
+                if self.install_only[method] {
+                    created_by_install[class.index()] = true;
+                } else {
+                    created_elsewhere[class.index()] = true;
+                }
+            }
+        }
+        (0..self.symbols.classes.len())
+            .map(|c| {
+                created_by_install[c]
+                    && !created_elsewhere[c]
+                    && !named.get(c).copied().unwrap_or(false)
+            })
+            .collect()
+    }
+
+    /// Test code or install-only code: never concurrent, never a race.
+    pub fn never_concurrent(&self, method: MethodId) -> bool {
+        self.symbols.method(method).is_test
+            || self
+                .install_only
+                .get(method.index())
+                .copied()
+                .unwrap_or(false)
     }
 
     /// Mark every method whose facts satisfy `seed`, then every method that calls a marked
@@ -186,11 +363,9 @@ impl Program {
         let count = self.facts.len();
         let mut callers: Vec<Vec<usize>> = vec![Vec::new(); count];
         for (caller, facts) in self.facts.iter().enumerate() {
-            for call in &facts.calls {
-                for target in &call.targets {
-                    if !self.symbols.method(*target).is_future {
-                        callers[target.index()].push(caller);
-                    }
+            for target in facts.calls.iter().flat_map(|c| c.methods()) {
+                if !self.symbols.method(target).is_future {
+                    callers[target.index()].push(caller);
                 }
             }
         }
@@ -208,13 +383,13 @@ impl Program {
     }
 
     /// Async entry points: classes implementing Queueable, Database.Batchable, Schedulable or
-    /// Finalizer, and `@future` methods; not test classes, abstract classes or interfaces.
-    /// In file and position order.
+    /// Finalizer, and `@future` methods; not test classes, abstract classes, interfaces, or
+    /// code that only package install runs. In file and position order.
     pub fn entry_points(&self) -> Vec<EntryPoint> {
         let mut entries = Vec::new();
         for (index, class) in self.symbols.classes.iter().enumerate() {
             let id = ClassId(index as u32);
-            if class.is_test || class.is_abstract {
+            if class.is_test || !class.is_concrete() || self.started_by_install_only[index] {
                 continue;
             }
             let mut methods: Vec<MethodId> = Vec::new();
@@ -242,14 +417,14 @@ impl Program {
             }
         }
         for (index, method) in self.symbols.methods.iter().enumerate() {
-            let in_test = method.class.is_some_and(|c| self.symbols.class(c).is_test);
-            if method.is_future && !in_test {
+            let id = MethodId(index as u32);
+            if method.is_future && !self.never_concurrent(id) {
                 entries.push(EntryPoint {
-                    label: self.symbols.display(MethodId(index as u32)),
+                    label: self.symbols.display(id),
                     file: method.file,
                     span: method.name_span,
-                    methods: vec![MethodId(index as u32)],
-                    class: method.class,
+                    methods: vec![id],
+                    class: None,
                 });
             }
         }
@@ -330,45 +505,91 @@ impl Program {
     }
 
     /// Everything `start` reaches through calls (not into `@future` methods, which run in their
-    /// own transaction) and, with `cascade`, through the triggers its DML runs.
-    pub fn reach(&self, start: MethodId, cascade: bool) -> Reach {
+    /// own transaction) and, with `cascade`, through the triggers and framework handlers its
+    /// DML runs. Calls on `this` follow the receiver the path knows.
+    pub fn reach(&self, start: Target, options: ReachOptions) -> Reach {
+        let start_events = self
+            .trigger_of
+            .get(&start.method)
+            .map_or(Events::ALL, |(_, events)| *events);
+        let start_context = self
+            .trigger_of
+            .contains_key(&start.method)
+            .then_some((start.method, start_events));
         let mut steps = vec![Step {
-            method: start,
+            method: start.method,
+            receiver: start.receiver,
+            events: start_events,
+            context: start_context,
             parent: None,
             hop: Hop::Start,
         }];
-        let mut seen: HashSet<MethodId> = HashSet::from([start]);
+        type Seen = (
+            MethodId,
+            Option<ClassId>,
+            Events,
+            Option<(MethodId, Events)>,
+        );
+        let mut seen: HashSet<Seen> =
+            HashSet::from([(start.method, start.receiver, start_events, start_context)]);
         let mut queue: VecDeque<(usize, usize)> = VecDeque::from([(0, 0)]);
         while let Some((index, depth)) = queue.pop_front() {
             if depth >= MAX_DEPTH {
                 continue;
             }
-            let method = steps[index].method;
-            let facts = &self.facts[method.index()];
-            let mut next: Vec<(MethodId, Hop)> = Vec::new();
+            let step = steps[index];
+            let facts = &self.facts[step.method.index()];
+            let trigger = self.trigger_of.get(&step.method);
+            // (target, how, events if it is a trigger body, the trigger context below it)
+            let mut next: Vec<(Target, Hop, Events, TriggerContext)> = Vec::new();
             for call in &facts.calls {
-                for target in &call.targets {
-                    if !self.symbols.method(*target).is_future {
-                        next.push((*target, Hop::Call(call.span)));
+                if options.skip_caught_calls && call.caught {
+                    continue;
+                }
+                // A trigger body's call under `if (Trigger.isInsert)` runs for inserts only.
+                if trigger.is_some() && !call.events.intersects(step.events) {
+                    continue;
+                }
+                for target in self.call_targets(call, step.receiver, step.context) {
+                    if !self.symbols.method(target.method).is_future {
+                        next.push((target, Hop::Call(call.span), Events::ALL, step.context));
                     }
                 }
             }
-            if cascade {
+            if options.cascade {
                 for write in &facts.writes {
                     let Some(object) = &write.object else {
                         continue;
                     };
                     for trigger in self.triggers_on(object) {
-                        if trigger.runs_on(write.kind) {
-                            next.push((trigger.body, Hop::Trigger(write.span)));
+                        let events = trigger.runs_on(write.kind);
+                        if !events.is_empty() {
+                            let target = Target {
+                                method: trigger.body,
+                                receiver: None,
+                            };
+                            let context = Some((trigger.body, events));
+                            next.push((target, Hop::Trigger(write.span), events, context));
                         }
                     }
                 }
             }
-            for (target, hop) in next {
-                if seen.insert(target) {
+            if let Some((object, _)) = trigger {
+                for handler in self.frameworks.handlers_on(object) {
+                    let events = step.events.intersect(handler.events);
+                    for method in handler.entry_methods(&self.symbols, events) {
+                        let target = self.symbols.target(method, Some(handler.class));
+                        next.push((target, Hop::Framework, Events::ALL, step.context));
+                    }
+                }
+            }
+            for (target, hop, events, context) in next {
+                if seen.insert((target.method, target.receiver, events, context)) {
                     steps.push(Step {
-                        method: target,
+                        method: target.method,
+                        receiver: target.receiver,
+                        events,
+                        context,
                         parent: Some(index),
                         hop,
                     });
@@ -379,12 +600,81 @@ impl Program {
         Reach { steps }
     }
 
-    /// `A.execute → B.post` for a path.
+    /// What a call runs, given what the path knows: a call on `this` runs the override of the
+    /// receiver's class; `super.m()` runs on the same receiver; inside a trigger, a virtual or
+    /// interface call also reaches the framework handlers configured for the trigger's object
+    /// and events (the framework's dispatcher runs them).
+    pub fn call_targets(
+        &self,
+        call: &facts::CallSite,
+        receiver: Option<ClassId>,
+        context: TriggerContext,
+    ) -> Vec<Target> {
+        if let (Some((name, arity)), Some(receiver)) = (&call.on_this, receiver) {
+            let found: Vec<Target> = self
+                .symbols
+                .find_methods(receiver, name, *arity)
+                .into_iter()
+                .map(|m| self.symbols.target(m, Some(receiver)))
+                .collect();
+            if !found.is_empty() {
+                return found;
+            }
+        }
+        if call.keeps_receiver {
+            return call
+                .targets
+                .iter()
+                .map(|t| self.symbols.target(t.method, receiver))
+                .collect();
+        }
+        let mut targets = call.targets.clone();
+        if let (Some((class, name, arity)), Some((trigger, events))) = (&call.dispatch, context)
+            && let Some((object, _)) = self.trigger_of.get(&trigger)
+        {
+            for handler in self.frameworks.handlers_on(object) {
+                if handler.class == *class
+                    || !handler.events.intersects(events)
+                    || !self.symbols.is_subtype(handler.class, *class)
+                {
+                    continue;
+                }
+                for method in self.symbols.find_methods(handler.class, name, *arity) {
+                    targets.push(self.symbols.target(method, Some(handler.class)));
+                }
+            }
+            targets.sort();
+            targets.dedup();
+        }
+        targets
+    }
+
+    /// The trigger's object and events, for a trigger body.
+    pub fn trigger_of(&self, body: MethodId) -> Option<(&str, Events)> {
+        self.trigger_of
+            .get(&body)
+            .map(|(object, events)| (object.as_str(), *events))
+    }
+
+    /// `A.execute → B.post` for a path; a path of more than five steps shows the first two
+    /// and the last two, with how many calls lie between.
     pub fn describe_path(&self, path: &[Step]) -> String {
-        path.iter()
+        let names: Vec<String> = path
+            .iter()
             .map(|step| self.symbols.display(step.method))
-            .collect::<Vec<_>>()
-            .join(" → ")
+            .collect();
+        if names.len() <= MAX_PATH_SHOWN {
+            return names.join(" → ");
+        }
+        let hidden = names.len() - 4;
+        let calls = if hidden == 1 { "call" } else { "calls" };
+        format!(
+            "{} → {} → … {hidden} {calls} … → {} → {}",
+            names[0],
+            names[1],
+            names[names.len() - 2],
+            names[names.len() - 1]
+        )
     }
 
     /// The class a method belongs to, for async entry points.

@@ -49,6 +49,13 @@ pub struct ClassInfo {
     pub name_span: Span,
 }
 
+impl ClassInfo {
+    /// A class that can be instantiated: not an interface, enum or abstract class.
+    pub fn is_concrete(&self) -> bool {
+        self.kind == TypeKind::Class && !self.is_abstract
+    }
+}
+
 /// Which body of code a method is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyKind {
@@ -68,7 +75,24 @@ pub struct MethodInfo {
     pub arity: usize,
     pub is_static: bool,
     pub is_future: bool,
+    /// Test code (an `@IsTest` class or method): never runs in production.
+    pub is_test: bool,
+    /// Called from outside Apex (`@AuraEnabled`, `@InvocableMethod`, `@RemoteAction`, REST,
+    /// `webservice`, `global`): a root of its own, whoever else calls it.
+    pub externally_invoked: bool,
     pub name_span: Span,
+    /// Parameter types as written (`List<Account>`), to tell overloads apart in messages.
+    pub param_types: Vec<String>,
+    /// The class declares another method of the same name.
+    pub overloaded: bool,
+}
+
+/// A method a call may run, with the class of the object it runs on when the path knows it
+/// (which override an unqualified or `this.` call inside it reaches depends on that class).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Target {
+    pub method: MethodId,
+    pub receiver: Option<ClassId>,
 }
 
 impl MethodInfo {
@@ -89,10 +113,13 @@ pub struct Symbols {
     /// Lower-cased last segments of every interface a class implements, directly or through
     /// its superclasses and project interfaces (`queueable`, `batchable`, `finalizer` …).
     interface_names: Vec<HashSet<String>>,
+    /// By `ClassId`: created somewhere in production code (`new C(…)`, or named where classes
+    /// are created by name). Rapid Type Analysis dispatches only to these.
+    instantiated: Vec<bool>,
+    /// By `ClassId`: a trigger-framework handler, run through its configuration per object and
+    /// event, never through the framework's generic dispatch.
+    framework_handler: Vec<bool>,
 }
-
-/// The most implementations a virtual or interface call is followed into (see `dispatch`).
-pub const MAX_DISPATCH: usize = 5;
 
 /// How deep class hierarchies are followed: cycles in broken code must not hang the run.
 const MAX_HIERARCHY: usize = 32;
@@ -187,8 +214,10 @@ impl Symbols {
     fn add_methods(&mut self, unit_index: usize, unit: &ApexUnit, first_class: u32) {
         for (type_index, decl) in unit.model.types.iter().enumerate() {
             let class = ClassId(first_class + type_index as u32);
+            let class_is_test = self.classes[class.index()].is_test;
             for (method_index, method) in decl.methods.iter().enumerate() {
                 let id = MethodId(self.methods.len() as u32);
+                let modifiers = &method.modifiers;
                 self.methods.push(MethodInfo {
                     class: Some(class),
                     unit: unit_index,
@@ -197,9 +226,24 @@ impl Symbols {
                     kind: BodyKind::Method(method.kind),
                     name: method.name.text.clone(),
                     arity: method.params.len(),
-                    is_static: method.modifiers.is_static(),
-                    is_future: method.modifiers.annotation("future").is_some(),
+                    is_static: modifiers.is_static(),
+                    is_future: modifiers.annotation("future").is_some(),
+                    is_test: class_is_test
+                        || modifiers.annotation("IsTest").is_some()
+                        || modifiers.has("testmethod"),
+                    externally_invoked: modifiers.has("global")
+                        || modifiers.has("webservice")
+                        || EXTERNAL_ANNOTATIONS
+                            .iter()
+                            .any(|a| modifiers.annotation(a).is_some()),
                     name_span: method.name.span,
+                    param_types: method.params.iter().map(|p| p.ty.display()).collect(),
+                    overloaded: decl
+                        .methods
+                        .iter()
+                        .filter(|m| m.kind == method.kind && m.name.is(&method.name.text))
+                        .count()
+                        > 1,
                 });
                 self.classes[class.index()].methods.push(id);
             }
@@ -215,7 +259,11 @@ impl Symbols {
                 arity: 0,
                 is_static: true,
                 is_future: false,
+                is_test: false,
+                externally_invoked: false,
                 name_span: trigger.name.span,
+                param_types: Vec::new(),
+                overloaded: false,
             });
         }
     }
@@ -243,15 +291,30 @@ impl Symbols {
         &units[self.method(id).unit].model
     }
 
-    /// `Class.method`, `new Class` for a constructor, or the trigger name, for messages.
+    /// `Class.method`, `new Class` for a constructor, or the trigger name, for messages;
+    /// overloads carry their parameter types (`Logger.saveLog(SaveMethod)`).
     pub fn display(&self, id: MethodId) -> String {
         let method = self.method(id);
+        let params = || {
+            if method.overloaded {
+                format!("({})", method.param_types.join(", "))
+            } else {
+                String::new()
+            }
+        };
         match (method.class, method.kind) {
             (Some(class), BodyKind::Method(MethodKind::Constructor)) => {
-                format!("new {}", self.class(class).qualified)
+                format!("new {}{}", self.class(class).qualified, params())
             }
-            (Some(class), _) => format!("{}.{}", self.class(class).qualified, method.name),
-            (None, _) => method.name.clone(),
+            (Some(class), _) => {
+                format!(
+                    "{}.{}{}",
+                    self.class(class).qualified,
+                    method.name,
+                    params()
+                )
+            }
+            (None, _) => format!("trigger {}", method.name),
         }
     }
 
@@ -360,27 +423,96 @@ impl Symbols {
             })
     }
 
-    /// A call on a value whose static type is `class`: the method it resolves to, plus every
-    /// override or implementation in a subtype (virtual and interface dispatch, as may-call).
+    /// A call on a value whose static type is `class` (Rapid Type Analysis): for every class
+    /// that can be the receiver (`class` or a subtype that is concrete, production code and
+    /// created somewhere), the method that runs on it. When no such class is seen, the method
+    /// the call resolves to statically.
     ///
-    /// A call site with more than [`MAX_DISPATCH`] implementations is a framework's dispatcher
-    /// (trigger-handler frameworks, plugin and selector registries): which implementation runs
-    /// is decided by configuration, not code, so following all of them would make every caller
-    /// look like it does everything. Only the statically resolved method is kept there.
-    pub fn dispatch(&self, class: ClassId, name: &str, arity: usize) -> Vec<MethodId> {
-        let mut targets = self.find_methods(class, name, arity);
-        if let Some(descendants) = self.descendants.get(&class) {
-            let overrides: Vec<MethodId> = descendants
-                .iter()
-                .flat_map(|sub| self.declared(*sub, name, Some(arity)))
-                .collect();
-            if overrides.len() <= MAX_DISPATCH {
-                targets.extend(overrides);
+    /// Trigger-framework handlers are left out when reached through a supertype: the
+    /// framework's dispatcher runs the handlers configured for the saved object and event, which
+    /// the trigger's own edges follow (see `frameworks`); following every handler from the
+    /// dispatcher would make every trigger look like it does what all of them do.
+    pub fn dispatch(&self, class: ClassId, name: &str, arity: usize) -> Vec<Target> {
+        let mut targets = Vec::new();
+        let subtypes = self.descendants.get(&class).map_or(&[][..], Vec::as_slice);
+        for receiver in std::iter::once(class).chain(subtypes.iter().copied()) {
+            let info = self.class(receiver);
+            if !info.is_concrete() || info.is_test || !self.is_instantiated(receiver) {
+                continue;
             }
+            if receiver != class && self.is_framework_handler(receiver) {
+                continue;
+            }
+            for method in self.find_methods(receiver, name, arity) {
+                targets.push(self.target(method, Some(receiver)));
+            }
+        }
+        if targets.is_empty() {
+            targets = self
+                .find_methods(class, name, arity)
+                .into_iter()
+                .map(|method| self.target(method, None))
+                .collect();
         }
         targets.sort();
         targets.dedup();
         targets
+    }
+
+    /// A target, with the receiver kept only where it can change what the method reaches: a
+    /// receiver matters for instance methods of classes that have subclasses.
+    pub fn target(&self, method: MethodId, receiver: Option<ClassId>) -> Target {
+        let info = self.method(method);
+        let matters =
+            !info.is_static && info.class.is_some_and(|c| !self.descendants(c).is_empty());
+        Target {
+            method,
+            receiver: receiver.filter(|_| matters),
+        }
+    }
+
+    /// Record which classes production code creates and which are framework handlers.
+    pub fn set_dispatch_facts(&mut self, instantiated: Vec<bool>, framework_handler: Vec<bool>) {
+        self.instantiated = instantiated;
+        self.framework_handler = framework_handler;
+    }
+
+    pub fn is_instantiated(&self, class: ClassId) -> bool {
+        self.instantiated
+            .get(class.index())
+            .copied()
+            .unwrap_or(false)
+    }
+
+    pub fn is_framework_handler(&self, class: ClassId) -> bool {
+        self.framework_handler
+            .get(class.index())
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// Every transitive subtype of a class (production code only).
+    pub fn descendants(&self, class: ClassId) -> &[ClassId] {
+        self.descendants.get(&class).map_or(&[][..], Vec::as_slice)
+    }
+
+    /// Is `class` the same as `ancestor` or below it?
+    pub fn is_subtype(&self, class: ClassId, ancestor: ClassId) -> bool {
+        class == ancestor || self.descendants(ancestor).contains(&class)
+    }
+
+    /// Methods named `name` of any arity, declared in `class` or inherited (nearest first).
+    pub fn find_methods_any_arity(&self, class: ClassId, name: &str) -> Vec<MethodId> {
+        let mut current = Some(class);
+        for _ in 0..MAX_HIERARCHY {
+            let Some(id) = current else { break };
+            let found = self.declared(id, name, None);
+            if !found.is_empty() {
+                return found;
+            }
+            current = self.classes[id.index()].superclass;
+        }
+        Vec::new()
     }
 
     fn collect_descendants(&self, class: ClassId) -> Vec<ClassId> {
@@ -430,6 +562,18 @@ impl Symbols {
         self.interface_names[class.index()].contains(name)
     }
 }
+
+/// Annotations of methods that the platform calls from outside Apex.
+const EXTERNAL_ANNOTATIONS: &[&str] = &[
+    "AuraEnabled",
+    "InvocableMethod",
+    "RemoteAction",
+    "HttpGet",
+    "HttpPost",
+    "HttpPut",
+    "HttpPatch",
+    "HttpDelete",
+];
 
 fn interface_key(interface: &TypeRef) -> String {
     interface.last_segment().to_ascii_lowercase()

@@ -9,7 +9,7 @@ use crate::apex::model::*;
 
 use super::ApexUnit;
 use super::metadata_index::MetadataIndex;
-use super::symbols::{ClassId, MethodId, Symbols};
+use super::symbols::{ClassId, MethodId, Symbols, Target};
 use super::types::{SObjectNames, Ty};
 
 /// Everything a method body is typed against.
@@ -26,6 +26,20 @@ struct Local<'p> {
     declared_at: u32,
     ty: Ty,
     init: Option<&'p Expr>,
+    /// The position of a method parameter.
+    param: Option<usize>,
+}
+
+/// Where records live, for following them from where they are collected to where they are
+/// written (see `deferred`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Root {
+    /// A parameter of the method, by position.
+    Param(usize),
+    /// A field, by the class that declares it and its lower-cased name.
+    Field(ClassId, String),
+    /// A local variable of the method, lower-cased.
+    Local(String),
 }
 
 /// A method (or trigger body) ready to be typed.
@@ -38,6 +52,20 @@ pub struct MethodScope<'p> {
     locals: HashMap<String, Vec<Local<'p>>>,
     /// `s += '…'` and `s = s + '…'` on string locals, by position, for dynamic SOQL text.
     appends: HashMap<String, Vec<(u32, &'p Expr)>>,
+}
+
+/// What a call resolves to.
+#[derive(Debug, Default)]
+pub struct Resolved {
+    pub targets: Vec<Target>,
+    /// `this.m(…)` or an unqualified instance call: which override runs depends on the class of
+    /// `this`, which a path from an entry point knows.
+    pub on_this: bool,
+    /// `super.m(…)`: runs on the same object as the caller.
+    pub keeps_receiver: bool,
+    /// Resolved by dispatch on this static class (a virtual or interface call): a path inside a
+    /// trigger adds the framework handlers configured for the trigger's object.
+    pub dispatched_on: Option<ClassId>,
 }
 
 /// Deeper than any real expression; bounds recursion on hostile input.
@@ -61,9 +89,16 @@ impl<'p> MethodScope<'p> {
             locals: HashMap::new(),
             appends: HashMap::new(),
         };
-        for param in params {
+        for (index, param) in params.iter().enumerate() {
             let ty = scope.resolve_type(&param.ty);
             scope.declare(&param.name, body_span, body_span.start, ty, None);
+            if let Some(declared) = scope
+                .locals
+                .get_mut(&param.name.key())
+                .and_then(|all| all.last_mut())
+            {
+                declared.param = Some(index);
+            }
         }
         scope.collect_block(body, body_span);
         scope
@@ -82,6 +117,7 @@ impl<'p> MethodScope<'p> {
             declared_at,
             ty,
             init,
+            param: None,
         });
     }
 
@@ -350,6 +386,13 @@ impl<'p> MethodScope<'p> {
                 (Ty::List(_), "clone" | "deepclone") => return receiver_ty.clone(),
                 _ => {}
             }
+            // `Settings__c.getOrgDefaults()`: a custom setting's record.
+            if let Some(setting) = self.custom_setting_read(receiver, &method) {
+                return match method.as_str() {
+                    "getall" => Ty::Map(Box::new(Ty::String), Box::new(Ty::SObject(setting))),
+                    _ => Ty::SObject(setting),
+                };
+            }
         }
         let targets = self.resolve_call(call, at);
         let Some(first) = targets.first() else {
@@ -365,72 +408,272 @@ impl<'p> MethodScope<'p> {
         }
     }
 
+    /// `X.getOrgDefaults()`, `X.getInstance(…)`, `X.getValues(…)`, `X.getAll()` on an
+    /// SObject type `X` that is not a local or a class: a custom setting read; returns `X`.
+    pub fn custom_setting_read(&self, receiver: &Expr, method: &str) -> Option<String> {
+        if !matches!(
+            method,
+            "getorgdefaults" | "getinstance" | "getvalues" | "getall"
+        ) {
+            return None;
+        }
+        let ExprKind::Name(name) = &receiver.kind else {
+            return None;
+        };
+        if self.is_local(&name.text, receiver.span.start)
+            || self
+                .cx
+                .symbols
+                .resolve_class(&name.text, self.class)
+                .is_some()
+        {
+            return None;
+        }
+        self.cx.sobjects.sobject(&name.text)
+    }
+
+    // ---- data flow roots ----
+
+    /// Where the records an expression denotes live: a parameter, a class field or a local,
+    /// looking through casts, indexing and collection accessors (`m.get(k).values()`).
+    pub fn root_of(&self, expr: &Expr) -> Option<Root> {
+        self.root_at(expr, 0)
+    }
+
+    fn root_at(&self, expr: &Expr, depth: usize) -> Option<Root> {
+        if depth > MAX_TYPE_DEPTH {
+            return None;
+        }
+        match &expr.kind {
+            ExprKind::Name(name) => {
+                if let Some(local) = self.local(&name.text, expr.span.start) {
+                    return Some(match local.param {
+                        Some(index) => Root::Param(index),
+                        None => Root::Local(name.key()),
+                    });
+                }
+                let class = self.class?;
+                let owner = self.field_owner(class, &name.text)?;
+                Some(Root::Field(owner, name.key()))
+            }
+            ExprKind::Field { object, name } => {
+                let class = match self.type_at(object, depth + 1) {
+                    Ty::Class(class) | Ty::ClassRef(class) => class,
+                    _ => return None,
+                };
+                let owner = self.field_owner(class, &name.text)?;
+                Some(Root::Field(owner, name.key()))
+            }
+            ExprKind::Call(call)
+                if matches!(
+                    call.name.key().as_str(),
+                    "get" | "values" | "keyset" | "clone" | "deepclone"
+                ) =>
+            {
+                self.root_at(call.receiver.as_ref()?, depth + 1)
+            }
+            ExprKind::Cast { value, .. } => self.root_at(value, depth + 1),
+            ExprKind::Index { target, .. } => self.root_at(target, depth + 1),
+            _ => None,
+        }
+    }
+
+    /// The class (of `class`, its superclasses or its outer classes) that declares field `name`.
+    fn field_owner(&self, class: ClassId, name: &str) -> Option<ClassId> {
+        let symbols = self.cx.symbols;
+        let mut outer = Some(class);
+        for _ in 0..32 {
+            let start = outer?;
+            let mut current = Some(start);
+            for _ in 0..32 {
+                let Some(id) = current else { break };
+                let decl = symbols.decl(self.cx.units, id);
+                if decl.fields.iter().any(|f| f.name.is(name)) {
+                    return Some(id);
+                }
+                current = symbols.class(id).superclass;
+            }
+            outer = symbols.class(start).outer;
+        }
+        None
+    }
+
+    /// The SObject a value's records are, looking through casts to a wider type
+    /// (`(List<SObject>) accounts` is still a list of Account).
+    pub fn records_object(&self, expr: &Expr) -> Option<String> {
+        if let ExprKind::Cast { value, .. } = &expr.kind
+            && let Some(inner) = self.records_object(value)
+        {
+            return Some(inner);
+        }
+        self.type_of(expr).written_sobject().map(str::to_string)
+    }
+
     // ---- calls ----
 
-    /// The project methods a call may reach: static and instance calls, constructors
-    /// (`this(…)`, `super(…)`), and every override or implementation for calls through a
-    /// virtual method or an interface.
+    /// The project methods a call may reach (see [`MethodScope::resolve_call_site`]).
     pub fn resolve_call(&self, call: &Call, at: u32) -> Vec<MethodId> {
+        let mut methods: Vec<MethodId> = self
+            .resolve_call_site(call, at)
+            .targets
+            .iter()
+            .map(|t| t.method)
+            .collect();
+        methods.dedup();
+        methods
+    }
+
+    /// The project methods a call may reach, with their receivers: static and instance
+    /// calls, constructors (`this(…)`, `super(…)`), and calls through virtual methods and
+    /// interfaces to the implementations that can be the receiver (Rapid Type Analysis).
+    pub fn resolve_call_site(&self, call: &Call, at: u32) -> Resolved {
+        let mut resolved = self.resolve_by_name(call, at);
+        resolved.targets = self.overloads_for(resolved.targets, &call.args);
+        resolved
+    }
+
+    /// Of methods that take as many arguments as given, those whose parameter types fit the
+    /// arguments' known types (`save(List<Project__c>)` vs `save(Project__c)`); all of them when
+    /// the types do not decide.
+    fn overloads_for(&self, targets: Vec<Target>, args: &[Expr]) -> Vec<Target> {
+        if targets.len() < 2 || args.is_empty() {
+            return targets;
+        }
+        let arg_types: Vec<Ty> = args.iter().map(|a| self.type_of(a)).collect();
+        let symbols = self.cx.symbols;
+        let fitting: Vec<Target> = targets
+            .iter()
+            .copied()
+            .filter(|target| {
+                let Some(decl) = symbols.method_decl(self.cx.units, target.method) else {
+                    return true;
+                };
+                let owner = symbols.method(target.method).class;
+                decl.params.iter().zip(&arg_types).all(|(param, arg)| {
+                    let param = resolve_type_in(self.cx, &param.ty, owner);
+                    fits(symbols, arg, &param) != Some(false)
+                })
+            })
+            .collect();
+        if fitting.is_empty() { targets } else { fitting }
+    }
+
+    fn resolve_by_name(&self, call: &Call, at: u32) -> Resolved {
         let symbols = self.cx.symbols;
         let arity = call.args.len();
+        let statically = |methods: Vec<MethodId>| Resolved {
+            targets: methods
+                .into_iter()
+                .map(|m| symbols.target(m, None))
+                .collect(),
+            ..Resolved::default()
+        };
+        let _ = at;
         match &call.receiver {
             None => {
                 let Some(class) = self.class else {
-                    return Vec::new();
+                    return Resolved::default();
                 };
                 if call.name.is("this") {
-                    return symbols.constructors(class, arity);
+                    return statically(symbols.constructors(class, arity));
                 }
                 if call.name.is("super") {
-                    return symbols
-                        .class(class)
-                        .superclass
-                        .map(|s| symbols.constructors(s, arity))
-                        .unwrap_or_default();
+                    return statically(
+                        symbols
+                            .class(class)
+                            .superclass
+                            .map(|s| symbols.constructors(s, arity))
+                            .unwrap_or_default(),
+                    );
                 }
-                // The class itself, then outer classes (their static methods are in scope).
-                let mut scope = Some(class);
+                // The class itself (an instance call runs on `this`), then outer classes (only
+                // their static methods are in scope).
+                let own = symbols.find_methods(class, &call.name.text, arity);
+                if let Some(first) = own.first() {
+                    if symbols.method(*first).is_static {
+                        return statically(own);
+                    }
+                    return Resolved {
+                        targets: symbols.dispatch(class, &call.name.text, arity),
+                        on_this: true,
+                        keeps_receiver: false,
+                        dispatched_on: Some(class),
+                    };
+                }
+                let mut scope = symbols.class(class).outer;
                 for _ in 0..32 {
                     let Some(current) = scope else { break };
-                    let found = symbols.dispatch(current, &call.name.text, arity);
+                    let found = symbols.find_methods(current, &call.name.text, arity);
                     if !found.is_empty() {
-                        return found;
+                        return statically(found);
                     }
                     scope = symbols.class(current).outer;
                 }
-                Vec::new()
+                Resolved::default()
             }
             Some(receiver) => match &receiver.kind {
-                ExprKind::This => self
-                    .class
-                    .map(|c| symbols.dispatch(c, &call.name.text, arity))
-                    .unwrap_or_default(),
-                ExprKind::Super => self
-                    .class
-                    .and_then(|c| symbols.class(c).superclass)
-                    .map(|s| symbols.find_methods(s, &call.name.text, arity))
-                    .unwrap_or_default(),
+                ExprKind::This => match self.class {
+                    Some(class) => Resolved {
+                        targets: symbols.dispatch(class, &call.name.text, arity),
+                        on_this: true,
+                        keeps_receiver: false,
+                        dispatched_on: Some(class),
+                    },
+                    None => Resolved::default(),
+                },
+                ExprKind::Super => Resolved {
+                    targets: self
+                        .class
+                        .and_then(|c| symbols.class(c).superclass)
+                        .map(|s| symbols.find_methods(s, &call.name.text, arity))
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|m| symbols.target(m, None))
+                        .collect(),
+                    on_this: false,
+                    keeps_receiver: true,
+                    dispatched_on: None,
+                },
+                // `new C(…).m()`: the receiver is exactly `C`.
+                ExprKind::New { ty, .. } => match self.resolve_type(ty) {
+                    Ty::Class(class) => Resolved {
+                        targets: symbols
+                            .find_methods(class, &call.name.text, arity)
+                            .into_iter()
+                            .map(|m| symbols.target(m, Some(class)))
+                            .collect(),
+                        ..Resolved::default()
+                    },
+                    _ => Resolved::default(),
+                },
                 _ => match self.type_of(receiver) {
-                    Ty::Class(class) => symbols.dispatch(class, &call.name.text, arity),
-                    Ty::ClassRef(class) => symbols.find_methods(class, &call.name.text, arity),
-                    _ => {
-                        let _ = at;
-                        Vec::new()
+                    Ty::Class(class) => Resolved {
+                        targets: symbols.dispatch(class, &call.name.text, arity),
+                        dispatched_on: Some(class),
+                        ..Resolved::default()
+                    },
+                    Ty::ClassRef(class) => {
+                        statically(symbols.find_methods(class, &call.name.text, arity))
                     }
+                    _ => Resolved::default(),
                 },
             },
         }
     }
 
-    /// The constructors (and instance initializers) `new T(…)` runs, for a project class `T`.
-    pub fn resolve_new(&self, ty: &TypeRef, arity: usize) -> Vec<MethodId> {
+    /// The constructors (and instance initializers) `new T(…)` runs, for a project class `T`,
+    /// each on the new `T`.
+    pub fn resolve_new(&self, ty: &TypeRef, arity: usize) -> Vec<Target> {
         let Ty::Class(class) = self.resolve_type(ty) else {
             return Vec::new();
         };
         let symbols = self.cx.symbols;
-        let mut targets = symbols.constructors(class, arity);
-        targets.extend(symbols.instance_initializers(class));
-        targets
+        let mut methods = symbols.constructors(class, arity);
+        methods.extend(symbols.instance_initializers(class));
+        methods
+            .into_iter()
+            .map(|m| symbols.target(m, Some(class)))
+            .collect()
     }
 
     // ---- strings ----
@@ -499,6 +742,24 @@ impl<'p> MethodScope<'p> {
             ExprKind::Binary { .. } => self.string_at(init, depth + 1),
             _ => None,
         }
+    }
+}
+
+/// Can a value of type `arg` be passed where `param` is declared? `None` when unknown.
+fn fits(symbols: &Symbols, arg: &Ty, param: &Ty) -> Option<bool> {
+    match (arg, param) {
+        (Ty::Unknown, _) | (_, Ty::Unknown) => None,
+        (Ty::List(_), Ty::List(_)) | (Ty::Map(..), Ty::Map(..)) | (Ty::String, Ty::String) => {
+            Some(true)
+        }
+        (Ty::SObject(a), Ty::SObject(b)) => Some(a.eq_ignore_ascii_case(b)),
+        (Ty::SObject(_) | Ty::AnySObject, Ty::AnySObject) => Some(true),
+        (Ty::Class(a), Ty::Class(b)) => Some(symbols.is_subtype(*a, *b)),
+        (
+            Ty::List(_) | Ty::Map(..) | Ty::String | Ty::SObject(_) | Ty::AnySObject,
+            Ty::List(_) | Ty::Map(..) | Ty::String | Ty::SObject(_) | Ty::AnySObject,
+        ) => Some(false),
+        _ => None,
     }
 }
 

@@ -123,14 +123,100 @@ pub fn parse_field_file(
     Ok(field_from_element(object, &root, file_stem))
 }
 
-/// `<object>.object` (metadata API format): every `<fields>` inside.
-pub fn parse_object_file(object: &str, text: &str) -> Result<Vec<FieldMeta>, MetadataProblem> {
+/// `<object>.object` (metadata API format): the object's settings and every `<fields>` inside.
+pub fn parse_object_file(
+    object: &str,
+    text: &str,
+) -> Result<(ObjectMeta, Vec<FieldMeta>), MetadataProblem> {
     let root = xml::parse(text).map_err(invalid_xml)?;
-    Ok(root
+    let fields = root
         .children_named("fields")
         .map(|f| field_from_element(object, f, ""))
         .filter(|f| !f.name.is_empty())
-        .collect())
+        .collect();
+    Ok((object_from_element(object, &root), fields))
+}
+
+/// What an object's own definition says, as far as locking cares.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ObjectMeta {
+    pub object: String,
+    /// `<customSettingsType>` is set: a custom setting, configuration rather than business rows.
+    pub custom_setting: bool,
+}
+
+fn object_from_element(object: &str, root: &Element) -> ObjectMeta {
+    ObjectMeta {
+        object: object.to_string(),
+        custom_setting: root
+            .child_text("customSettingsType")
+            .is_some_and(|t| !t.is_empty()),
+    }
+}
+
+/// `objects/<object>/<object>.object-meta.xml` (source format).
+pub fn parse_object_meta_file(object: &str, text: &str) -> Result<ObjectMeta, MetadataProblem> {
+    let root = xml::parse(text).map_err(invalid_xml)?;
+    Ok(object_from_element(object, &root))
+}
+
+/// One custom metadata record: its type (without `__mdt`), DeveloperName and field values.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct CustomMetadataRecord {
+    pub type_name: String,
+    pub record: String,
+    /// `(field, value)` for every `<values>` with a value, as written.
+    pub values: Vec<(String, String)>,
+}
+
+impl CustomMetadataRecord {
+    /// The value of a field, compared case-insensitively and without a namespace prefix.
+    pub fn value(&self, field: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(name, _)| strip_namespace(name).eq_ignore_ascii_case(field))
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// Is this a record of `type_name` (namespace prefix ignored)?
+    pub fn is_type(&self, type_name: &str) -> bool {
+        let name = self.type_name.trim_start_matches("___NAMESPACE___");
+        name.eq_ignore_ascii_case(type_name)
+            || name
+                .split_once("__")
+                .is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(type_name))
+    }
+}
+
+/// `ns__Name__c` → `Name__c`; names without a namespace are returned as they are.
+pub fn strip_namespace(name: &str) -> &str {
+    let trimmed = name.trim_start_matches("___NAMESPACE___");
+    match trimmed.split_once("__") {
+        Some((_, rest)) if rest.contains("__") => rest,
+        _ => trimmed,
+    }
+}
+
+/// `customMetadata/<Type>.<Record>.md-meta.xml`.
+pub fn parse_custom_metadata_record(
+    type_name: &str,
+    record: &str,
+    text: &str,
+) -> Result<CustomMetadataRecord, MetadataProblem> {
+    let root = xml::parse(text).map_err(invalid_xml)?;
+    let values = root
+        .children_named("values")
+        .filter_map(|v| {
+            let field = v.child_text("field")?;
+            let value = v.child_text("value")?;
+            (!field.is_empty() && !value.is_empty()).then(|| (field.to_string(), value.to_string()))
+        })
+        .collect();
+    Ok(CustomMetadataRecord {
+        type_name: type_name.to_string(),
+        record: record.to_string(),
+        values,
+    })
 }
 
 /// Trigger status from `<name>.trigger-meta.xml`: false for `Inactive` (and `Deleted`).
@@ -179,9 +265,33 @@ mod tests {
     #[test]
     fn object_files_hold_many_fields() {
         let text = "<CustomObject><fields><fullName>Parent__c</fullName><type>MasterDetail</type><referenceTo>P__c</referenceTo></fields><fields><fullName>Name__c</fullName><type>Text</type></fields></CustomObject>";
-        let fields = parse_object_file("C__c", text).unwrap();
+        let (object, fields) = parse_object_file("C__c", text).unwrap();
+        assert!(!object.custom_setting);
         assert_eq!(fields.len(), 2);
         assert!(fields[0].locks_parent());
+    }
+
+    #[test]
+    fn custom_settings_and_metadata_records() {
+        let settings = parse_object_meta_file(
+            "Settings__c",
+            "<CustomObject><customSettingsType>Hierarchy</customSettingsType></CustomObject>",
+        )
+        .unwrap();
+        assert!(settings.custom_setting);
+        let record = parse_custom_metadata_record(
+            "Trigger_Action",
+            "TA_One",
+            "<CustomMetadata><values><field>Apex_Class_Name__c</field><value>TA_One</value></values><values><field>After_Insert__c</field><value/></values></CustomMetadata>",
+        )
+        .unwrap();
+        assert_eq!(record.value("apex_class_name__c"), Some("TA_One"));
+        assert_eq!(record.value("After_Insert__c"), None);
+        assert_eq!(
+            strip_namespace("hed__Trigger_Handler__c"),
+            "Trigger_Handler__c"
+        );
+        assert_eq!(strip_namespace("Trigger_Handler__c"), "Trigger_Handler__c");
     }
 
     #[test]

@@ -78,6 +78,17 @@ pub enum FileKind {
     ObjectFile {
         object: String,
     },
+    /// `objects/<Object>/<Object>.object-meta.xml`: the object's own settings (source format).
+    ObjectMeta {
+        object: String,
+    },
+    /// `customMetadata/<Type>.<Record>.md-meta.xml` (or `.md`): one custom metadata record.
+    CustomMetadataRecord {
+        /// The type without `__mdt` (`Trigger_Action`).
+        type_name: String,
+        /// The record's DeveloperName.
+        record: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -393,6 +404,25 @@ fn classify(path: &Path) -> Option<FileKind> {
             object: stem.to_string(),
         });
     }
+    if let Some(stem) = strip_suffix_ci(name, ".object-meta.xml") {
+        return Some(FileKind::ObjectMeta {
+            object: stem.to_string(),
+        });
+    }
+    let record_stem =
+        strip_suffix_ci(name, ".md-meta.xml").or_else(|| strip_suffix_ci(name, ".md"));
+    if let Some(stem) = record_stem
+        && path
+            .parent()
+            .and_then(Path::file_name)
+            .is_some_and(|dir| dir.eq_ignore_ascii_case("customMetadata"))
+        && let Some((type_name, record)) = stem.split_once('.')
+    {
+        return Some(FileKind::CustomMetadataRecord {
+            type_name: type_name.to_string(),
+            record: record.to_string(),
+        });
+    }
     if strip_suffix_ci(name, ".field-meta.xml").is_some() {
         let fields_dir = path.parent()?;
         if !fields_dir.file_name()?.eq_ignore_ascii_case("fields") {
@@ -461,6 +491,29 @@ mod tests {
             })
         );
         assert_eq!(classify(Path::new("x/A.cls-meta.xml")), None);
+        assert_eq!(
+            classify(Path::new("objects/Settings__c/Settings__c.object-meta.xml")),
+            Some(FileKind::ObjectMeta {
+                object: "Settings__c".to_string()
+            })
+        );
+        assert_eq!(
+            classify(Path::new(
+                "app/customMetadata/Trigger_Action.TA_One.md-meta.xml"
+            )),
+            Some(FileKind::CustomMetadataRecord {
+                type_name: "Trigger_Action".to_string(),
+                record: "TA_One".to_string()
+            })
+        );
+        assert_eq!(
+            classify(Path::new("src/customMetadata/Trigger_Action.TA_One.md")),
+            Some(FileKind::CustomMetadataRecord {
+                type_name: "Trigger_Action".to_string(),
+                record: "TA_One".to_string()
+            })
+        );
+        assert_eq!(classify(Path::new("docs/README.md")), None);
         assert_eq!(classify(Path::new("x/fields/A.field-meta.xml")), None);
     }
 }

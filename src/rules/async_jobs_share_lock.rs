@@ -3,16 +3,24 @@ use std::collections::{BTreeMap, BTreeSet};
 use rayon::prelude::*;
 
 use super::{Finding, Rule, RuleMeta, declare_rule};
+use crate::apex::model::DmlKind;
 use crate::index::Project;
-use crate::index::program::EntryPoint;
+use crate::index::program::{EntryPoint, ReachOptions};
 
 declare_rule! {
     /// ## What it does
     /// Flags async entry points — classes implementing Queueable, Database.Batchable,
-    /// Schedulable or Finalizer, and `@future` methods — whose writes, followed through the
-    /// methods they call and the triggers their DML runs, touch the same SObject or lock the
-    /// same parent record type. One finding per entry point, naming the shared object and the
-    /// path that reaches it.
+    /// Schedulable or Finalizer, and `@future` methods — that contend for the same rows,
+    /// following the methods they call and the triggers (and trigger-framework handlers) their
+    /// DML runs. Two jobs share a lock when both update, upsert, delete, undelete or merge the
+    /// same SObject; when their writes (inserts included) lock the same parent SObject through
+    /// the lock graph; or when one updates or deletes a parent whose children the other writes.
+    /// One finding per entry point, naming the shared object and the path that reaches it.
+    ///
+    /// Jobs that only insert rows of an object with no locking parent do not contend: new rows
+    /// are nobody else's. Custom settings, platform events, big objects and custom metadata are
+    /// never a shared lock. Test classes and code that only an `InstallHandler` runs are not
+    /// entry points.
     ///
     /// ## Why it matters
     /// Async jobs run when the platform schedules them, often side by side. Two jobs that write
@@ -77,17 +85,28 @@ fn related_message(name: &str, object: &str, path: &str) -> String {
     format!("`{name}` also locks `{object}`: {path}")
 }
 
-/// Related locations listed per finding; the message counts the rest.
-const MAX_RELATED: usize = 5;
+/// Related locations listed per finding; the message counts every other job.
+const MAX_RELATED: usize = 10;
 
-/// One object an entry point locks, with the shortest path that shows how.
-struct Lock {
+/// How a job holds an object's rows: it modifies them, or it locks them as the parent of what
+/// it writes. Inserting rows of an object with no locking parent holds nothing: new rows are
+/// nobody else's.
+struct Hold {
     /// As displayed.
     object: String,
-    /// Locked as the parent of a written record (the classic contention), not written itself.
-    as_parent: bool,
-    /// `InvoiceJob.execute → InvoiceService.post → insert Payment__c (required lookup to Account)`.
-    path: String,
+    /// The shortest path to an update, upsert, delete, undelete or merge of the object.
+    modified: Option<String>,
+    /// The shortest path to a write of a child that locks the object as its parent.
+    as_parent: Option<String>,
+}
+
+impl Hold {
+    fn path(&self) -> &str {
+        self.as_parent
+            .as_deref()
+            .or(self.modified.as_deref())
+            .unwrap_or_default()
+    }
 }
 
 impl Rule for AsyncJobsShareLock {
@@ -97,40 +116,38 @@ impl Rule for AsyncJobsShareLock {
 
     fn check(&self, project: &Project, findings: &mut Vec<Finding>) {
         let entries = project.program.entry_points();
-        // Entry point index → locked object (lower-cased) → how.
         let jobs: Vec<JobLocks> = entries.par_iter().map(|e| locks_of(project, e)).collect();
-        let locks: Vec<&BTreeMap<String, Lock>> = jobs.iter().map(|j| &j.locks).collect();
-        // Object → the entry points that lock it, so sharing is found without comparing every
-        // pair of jobs.
+        // Object → the jobs that hold it, so sharing is found without comparing every pair.
         let mut holders: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-        for (index, job) in locks.iter().enumerate() {
-            for key in job.keys() {
+        for (index, job) in jobs.iter().enumerate() {
+            for key in job.holds.keys() {
                 holders.entry(key.as_str()).or_default().push(index);
             }
         }
         for (index, entry) in entries.iter().enumerate() {
+            let job = &jobs[index];
             // Locks FOR UPDATE and retries from a Finalizer: the remedy is in place.
-            if jobs[index].retries && !jobs[index].serialized.is_empty() {
+            if job.retries && !job.serialized.is_empty() {
                 continue;
             }
             // The object this job shares: parent locks first (they are what collides under
-            // data skew), then written objects; by name within each.
-            let shared = [true, false].into_iter().find_map(|as_parent| {
-                locks[index]
+            // data skew), then modified objects; by name within each.
+            let shared = [true, false].into_iter().find_map(|parents| {
+                job.holds
                     .iter()
-                    .filter(|(_, lock)| lock.as_parent == as_parent)
+                    .filter(|(_, hold)| hold.as_parent.is_some() == parents)
                     // Taken FOR UPDATE first: this job waits its turn instead of colliding.
-                    .filter(|(key, _)| !jobs[index].serialized.contains(*key))
-                    .find_map(|(key, lock)| {
+                    .filter(|(key, _)| !job.serialized.contains(*key))
+                    .find_map(|(key, hold)| {
                         let others: Vec<usize> = holders[key.as_str()]
                             .iter()
                             .copied()
                             .filter(|o| *o != index)
                             .collect();
-                        (!others.is_empty()).then_some((key, lock, others))
+                        (!others.is_empty()).then_some((key, hold, others))
                     })
             });
-            let Some((key, lock, others)) = shared else {
+            let Some((key, hold, others)) = shared else {
                 continue;
             };
             let names: Vec<&str> = others.iter().map(|o| entries[*o].label.as_str()).collect();
@@ -138,16 +155,16 @@ impl Rule for AsyncJobsShareLock {
                 &Self::META,
                 entry.file,
                 entry.span,
-                message(&entry.label, &names, &lock.object, &lock.path),
+                message(&entry.label, &names, &hold.object, hold.path()),
             )
-            .with_object(lock.object.clone())
+            .with_object(hold.object.clone())
             .with_help("serialize writes per parent: do this work in one job, or chain the jobs so they never overlap, and lock the parent with `SELECT … FOR UPDATE` first");
             for other in others.into_iter().take(MAX_RELATED) {
-                let theirs = &locks[other][key];
+                let theirs = &jobs[other].holds[key];
                 finding = finding.with_related(
                     entries[other].file,
                     entries[other].span,
-                    related_message(&entries[other].label, &theirs.object, &theirs.path),
+                    related_message(&entries[other].label, &theirs.object, theirs.path()),
                 );
             }
             findings.push(finding);
@@ -155,25 +172,29 @@ impl Rule for AsyncJobsShareLock {
     }
 }
 
-/// What one entry point locks, and how it guards itself.
+/// What one entry point holds, and how it guards itself.
 struct JobLocks {
-    /// Lower-cased object → how it is locked.
-    locks: BTreeMap<String, Lock>,
+    /// Lower-cased object → how the job holds it.
+    holds: BTreeMap<String, Hold>,
     /// Lower-cased objects it locks with `SELECT … FOR UPDATE`.
     serialized: BTreeSet<String>,
     /// It attaches a Finalizer (which can retry a lock failure).
     retries: bool,
 }
 
-/// Every object an entry point's writes lock: the written SObject itself and each parent its
-/// lock edges lead to, each with the first (shortest) path found.
+/// Every object an entry point's writes hold: what it modifies, and each parent its writes
+/// (inserts included) lock through the lock graph, each with the first (shortest) path found.
 fn locks_of(project: &Project, entry: &EntryPoint) -> JobLocks {
     let program = &project.program;
-    let mut locks: BTreeMap<String, Lock> = BTreeMap::new();
+    let mut holds: BTreeMap<String, Hold> = BTreeMap::new();
     let mut serialized = BTreeSet::new();
     let mut retries = false;
-    for method in &entry.methods {
-        let reach = program.reach(*method, true);
+    let options = ReachOptions {
+        cascade: true,
+        skip_caught_calls: false,
+    };
+    for start in entry.starts(program) {
+        let reach = program.reach(start, options);
         for (index, step) in reach.steps.iter().enumerate() {
             let facts = &program.facts[step.method.index()];
             retries |= !facts.finalizer_attached.is_empty();
@@ -188,7 +209,11 @@ fn locks_of(project: &Project, entry: &EntryPoint) -> JobLocks {
                 let Some(object) = &write.object else {
                     continue;
                 };
-                // Paths are built only for objects seen the first time (the shortest path).
+                // Settings, events, big objects and metadata are not rows jobs contend for.
+                if !program.is_business_object(object) {
+                    continue;
+                }
+                // Paths are built only for what is seen the first time (the shortest path).
                 let describe = |suffix: String| {
                     format!(
                         "{} → {} {object}{suffix}",
@@ -196,28 +221,37 @@ fn locks_of(project: &Project, entry: &EntryPoint) -> JobLocks {
                         write.kind.keyword()
                     )
                 };
-                locks
-                    .entry(object.to_ascii_lowercase())
-                    .or_insert_with(|| Lock {
-                        object: object.clone(),
-                        as_parent: false,
-                        path: describe(String::new()),
-                    });
+                if write.kind != DmlKind::Insert {
+                    let hold = hold_of(&mut holds, object);
+                    if hold.modified.is_none() {
+                        hold.modified = Some(describe(String::new()));
+                    }
+                }
                 for edge in program.metadata.locked_parents(object) {
-                    locks
-                        .entry(edge.parent.to_ascii_lowercase())
-                        .or_insert_with(|| Lock {
-                            object: edge.parent.clone(),
-                            as_parent: true,
-                            path: describe(format!(" ({})", edge.describe())),
-                        });
+                    if !program.is_business_object(&edge.parent) {
+                        continue;
+                    }
+                    let hold = hold_of(&mut holds, &edge.parent);
+                    if hold.as_parent.is_none() {
+                        hold.as_parent = Some(describe(format!(" ({})", edge.describe())));
+                    }
                 }
             }
         }
     }
     JobLocks {
-        locks,
+        holds,
         serialized,
         retries,
     }
+}
+
+fn hold_of<'h>(holds: &'h mut BTreeMap<String, Hold>, object: &str) -> &'h mut Hold {
+    holds
+        .entry(object.to_ascii_lowercase())
+        .or_insert_with(|| Hold {
+            object: object.to_string(),
+            modified: None,
+            as_parent: None,
+        })
 }

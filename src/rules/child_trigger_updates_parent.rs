@@ -3,6 +3,8 @@ use std::collections::BTreeSet;
 use super::{Finding, Rule, RuleMeta, declare_rule};
 use crate::apex::model::DmlKind;
 use crate::index::Project;
+use crate::index::program::ReachOptions;
+use crate::index::symbols::Target;
 
 declare_rule! {
     /// ## What it does
@@ -18,6 +20,13 @@ declare_rule! {
     /// children under one parent queue on it and fail with `UNABLE_TO_LOCK_ROW`; two children
     /// saved together can deadlock. Inserting a parent does not fire, and a parent reached
     /// through a `SetNull` lookup is not locked by the child, so it does not fire either.
+    ///
+    /// Trigger frameworks are followed to the handlers they run for the child's object and
+    /// events: the Apex Trigger Actions Framework (`Trigger_Action__mdt`), TDTM
+    /// (`Trigger_Handler__c` records built in Apex), fflib domains
+    /// (`fflib_SObjectDomain.triggerHandler(X.class)`), and handler registries in custom
+    /// metadata that pair a class with an object. Records handed to a DML wrapper or a unit of
+    /// work for a later update count as that update, where they are handed over.
     ///
     /// ## Example
     /// ```apex InvoiceLineTrigger.trigger
@@ -111,7 +120,11 @@ impl Rule for ChildTriggerUpdatesParent {
                 continue;
             }
             for trigger in program.triggers_on(object) {
-                let reach = program.reach(trigger.body, false);
+                let start = Target {
+                    method: trigger.body,
+                    receiver: None,
+                };
+                let reach = program.reach(start, ReachOptions::default());
                 for (index, step) in reach.steps.iter().enumerate() {
                     let method = program.symbols.method(step.method);
                     for write in &program.facts[step.method.index()].writes {

@@ -1,5 +1,5 @@
 use super::{Finding, Rule, RuleMeta, declare_rule};
-use crate::apex::model::{Dml, Expr, ExprKind, LoopKind, Stmt, StmtKind};
+use crate::apex::model::{Dml, DmlKind, Expr, ExprKind, Loop, LoopKind, Stmt, StmtKind, TypeRef};
 use crate::apex::visit::{self, Visit};
 use crate::index::typing::MethodScope;
 use crate::index::{FileId, Project};
@@ -17,7 +17,12 @@ declare_rule! {
     /// Collect the records in the loop and write them once, after it.
     ///
     /// The rule is lexical: a method called inside a loop that itself does DML does not fire
-    /// here (LCK002 and LCK008 follow calls).
+    /// here (LCK002 and LCK008 follow calls). It does not fire where the DML runs at most once
+    /// or once per chunk: when `break`, `return` or `throw` follows it in its block; under an
+    /// `if` that compares a collection's `size()` with a bound (a chunked flush); in a SOQL
+    /// list for-loop (`for (List<T> chunk : [SELECT …])`, 200 rows at a time), a walk over a
+    /// list of lists, or an index stepping through a list in chunks (`i += chunkSize`). A
+    /// `merge` takes one master per statement and does not fire, nor does test code.
     ///
     /// ## Example
     /// ```apex
@@ -68,7 +73,9 @@ fn message(dml: &Dml, object: Option<&str>, loop_kind: LoopKind) -> String {
         LoopKind::DoWhile => "a `do … while` loop",
         LoopKind::For | LoopKind::ForEach => "a `for` loop",
     };
-    format!("{what} inside {in_loop}: every iteration takes the row locks again")
+    format!(
+        "{what} inside {in_loop}: it can run once per iteration, taking the row locks again each time"
+    )
 }
 
 impl Rule for DmlInLoop {
@@ -79,12 +86,12 @@ impl Rule for DmlInLoop {
     fn check(&self, project: &Project, findings: &mut Vec<Finding>) {
         project.for_each_typed_body(
             // Only bodies with DML in them.
-            |_, facts| !facts.writes.is_empty(),
+            |_, facts| facts.own_writes().next().is_some(),
             |id, body, scope| {
                 let mut finder = DmlInLoopFinder {
                     scope,
                     file: project.program.symbols.method(id).file,
-                    innermost_loop: None,
+                    innermost: None,
                     findings,
                 };
                 finder.visit_block(body);
@@ -93,42 +100,101 @@ impl Rule for DmlInLoop {
     }
 }
 
+/// The innermost loop around the current statement, and what makes its DML run at most once
+/// or once per chunk.
+#[derive(Clone, Copy)]
+struct LoopContext {
+    kind: LoopKind,
+    /// A SOQL list for-loop, a walk over a list of lists, or a step through a list in chunks.
+    chunked: bool,
+    /// Enclosing `if`s (inside the loop) that compare a collection's size with a bound.
+    size_guards: usize,
+    /// Enclosing blocks (inside the loop) in which a later statement leaves the loop.
+    exits_after: usize,
+}
+
 struct DmlInLoopFinder<'s, 'p, 'f> {
     scope: &'s MethodScope<'p>,
     file: FileId,
-    innermost_loop: Option<LoopKind>,
+    innermost: Option<LoopContext>,
     findings: &'f mut Vec<Finding>,
 }
 
 impl<'a> Visit<'a> for DmlInLoopFinder<'_, '_, '_> {
-    fn visit_stmt(&mut self, stmt: &'a Stmt) {
-        let StmtKind::Loop(l) = &stmt.kind else {
-            return visit::walk_stmt(self, stmt);
-        };
-        // The header (init, condition, update, iterable) runs per iteration too, but DML
-        // cannot appear there; only the body counts.
-        for init in &l.init {
-            self.visit_stmt(init);
+    fn visit_block(&mut self, block: &'a [Stmt]) {
+        for (index, stmt) in block.iter().enumerate() {
+            // `update x; break;`: the DML runs once, then the loop ends.
+            let exit_follows = block[index + 1..].iter().any(leaves_loop);
+            if let Some(context) = self.innermost.as_mut() {
+                context.exits_after += usize::from(exit_follows);
+            }
+            self.visit_stmt(stmt);
+            if let Some(context) = self.innermost.as_mut() {
+                context.exits_after -= usize::from(exit_follows);
+            }
         }
-        let outer = self.innermost_loop.replace(l.kind);
-        self.visit_stmt(&l.body);
-        self.innermost_loop = outer;
+    }
+
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match &stmt.kind {
+            StmtKind::Loop(l) => {
+                // The header (init, condition, update, iterable) runs per iteration too, but
+                // DML cannot appear there; only the body counts.
+                for init in &l.init {
+                    self.visit_stmt(init);
+                }
+                let outer = self.innermost.replace(LoopContext {
+                    kind: l.kind,
+                    chunked: is_chunked(l),
+                    size_guards: 0,
+                    exits_after: 0,
+                });
+                self.visit_stmt(&l.body);
+                self.innermost = outer;
+            }
+            StmtKind::If {
+                condition,
+                then,
+                otherwise,
+            } if self.innermost.is_some() => {
+                self.visit_expr(condition);
+                let guard = compares_size_with_bound(condition);
+                self.adjust_guards(guard, true);
+                self.visit_stmt(then);
+                self.adjust_guards(guard, false);
+                if let Some(otherwise) = otherwise {
+                    self.visit_stmt(otherwise);
+                }
+            }
+            StmtKind::Return(_) | StmtKind::Throw(_) => {
+                // `return Database.insert(x);` runs once.
+                let context = self.innermost;
+                if let Some(c) = self.innermost.as_mut() {
+                    c.exits_after += 1;
+                }
+                visit::walk_stmt(self, stmt);
+                self.innermost = context;
+            }
+            _ => visit::walk_stmt(self, stmt),
+        }
     }
 
     fn visit_expr(&mut self, expr: &'a Expr) {
         if let ExprKind::Dml(dml) = &expr.kind
-            && let Some(loop_kind) = self.innermost_loop
+            && let Some(context) = self.innermost
+            // Each merge names one master: one statement per master is the API's shape.
+            && dml.kind != DmlKind::Merge
+            // Runs at most once, or once per chunk: the locks are not taken again and again.
+            && !context.chunked
+            && context.size_guards == 0
+            && context.exits_after == 0
         {
-            let object = self
-                .scope
-                .type_of(&dml.target)
-                .written_sobject()
-                .map(str::to_string);
+            let object = self.scope.records_object(&dml.target);
             let mut finding = Finding::new(
                 &DmlInLoop::META,
                 self.file,
                 expr.span,
-                message(dml, object.as_deref(), loop_kind),
+                message(dml, object.as_deref(), context.kind),
             )
             .with_help(
                 "collect the records in a list inside the loop and write them once after it",
@@ -140,4 +206,76 @@ impl<'a> Visit<'a> for DmlInLoopFinder<'_, '_, '_> {
         }
         visit::walk_expr(self, expr);
     }
+}
+
+impl DmlInLoopFinder<'_, '_, '_> {
+    fn adjust_guards(&mut self, guard: bool, entering: bool) {
+        if let (true, Some(context)) = (guard, self.innermost.as_mut()) {
+            if entering {
+                context.size_guards += 1;
+            } else {
+                context.size_guards -= 1;
+            }
+        }
+    }
+}
+
+/// `return`, `throw` or `break` (or a block ending in one): the loop does not go on.
+/// `continue` does not count: the next iteration runs the DML again.
+fn leaves_loop(stmt: &Stmt) -> bool {
+    match &stmt.kind {
+        StmtKind::Return(_) | StmtKind::Throw(_) | StmtKind::Break => true,
+        StmtKind::Block(block) => block.last().is_some_and(leaves_loop),
+        _ => false,
+    }
+}
+
+/// A loop whose body runs once per chunk of records: `for (List<T> chunk : [SELECT …])` (the
+/// SOQL list for-loop, 200 rows at a time), a walk over a list of lists, or an index stepping
+/// through a list by more than one (`i += chunkSize`).
+fn is_chunked(l: &Loop) -> bool {
+    if let Some(each) = &l.each {
+        return is_collection_type(&each.ty);
+    }
+    l.update.iter().any(steps_by_more_than_one)
+}
+
+fn is_collection_type(ty: &TypeRef) -> bool {
+    ty.array || ["List", "Set", "Iterable"].iter().any(|c| ty.is(c))
+}
+
+/// `i += size`, `i = i + size` (not `+= 1`).
+fn steps_by_more_than_one(update: &Expr) -> bool {
+    let step = match &update.kind {
+        ExprKind::Binary { op, right, .. } if op == "+=" => right,
+        ExprKind::Assign { value, .. } => match &value.kind {
+            ExprKind::Binary { op, right, .. } if op == "+" => right,
+            _ => return false,
+        },
+        _ => return false,
+    };
+    step.integer().is_none_or(|n| n > 1)
+}
+
+/// `if (batch.size() >= 200)`, `if (pending.size() == BATCH_SIZE)`: a chunked flush.
+fn compares_size_with_bound(condition: &Expr) -> bool {
+    match &condition.kind {
+        ExprKind::Binary { op, left, right } => match op.as_str() {
+            "&&" | "||" => compares_size_with_bound(left) || compares_size_with_bound(right),
+            ">=" | ">" | "==" | "<=" | "<" => {
+                (is_size_call(left) && is_bound(right)) || (is_size_call(right) && is_bound(left))
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+fn is_size_call(expr: &Expr) -> bool {
+    matches!(&expr.kind, ExprKind::Call(call) if call.name.is("size") && call.args.is_empty() && call.receiver.is_some())
+}
+
+/// Anything but 0 or 1: `size() > 0` is "not empty", not a chunk bound.
+fn is_bound(expr: &Expr) -> bool {
+    expr.integer().is_none_or(|n| n > 1)
 }

@@ -86,12 +86,21 @@ impl Rule for LookupLocksParent {
             };
             let span = meta.delete_constraint_span.unwrap_or(meta.name_span);
             let parent = meta.reference_to.first().map_or("parent", String::as_str);
+            // A required lookup cannot be `SetNull`: the platform refuses that combination.
+            let help = if meta.required {
+                "a required lookup cannot be `SetNull`: make it optional first if the data allows, otherwise keep writes to one parent's children serial (one job per parent, bulk loads sorted by parent)"
+            } else {
+                "use \"Clear the value of this field\" (`SetNull`) if the data allows, or keep writers to one parent's children from running concurrently"
+            };
             findings.push(
-                Finding::new(&Self::META, field.file, span, message(field, parent, reason))
-                    .with_object(parent.to_string())
-                    .with_help(
-                        "use \"Clear the value of this field\" (`SetNull`) on an optional lookup if the data allows, or keep writers to one parent's children from running concurrently",
-                    ),
+                Finding::new(
+                    &Self::META,
+                    field.file,
+                    span,
+                    message(field, parent, reason),
+                )
+                .with_object(parent.to_string())
+                .with_help(help),
             );
         }
     }

@@ -78,9 +78,13 @@ impl RuleMeta {
         Some(rest[..end].trim().to_string())
     }
 
-    /// One line for `lockgen rules` and the README: the "What it does" sentence.
+    /// One line for `lockgen rules` and the README: the first paragraph of "What it does"
+    /// (the paragraphs after it refine the reading, for `lockgen explain`).
     pub fn summary(&self) -> String {
-        self.section("What it does")
+        let section = self.section("What it does").unwrap_or_default();
+        section
+            .split("\n\n")
+            .next()
             .unwrap_or_default()
             .split_whitespace()
             .collect::<Vec<_>>()

@@ -1,11 +1,19 @@
 use super::{Finding, Rule, RuleMeta, declare_rule};
+use crate::apex::model::DmlKind;
 use crate::index::Project;
-use crate::index::program::EntryPoint;
+use crate::index::program::{EntryPoint, Hop, Program, Reach, ReachOptions};
+use crate::index::symbols::Target;
 
 declare_rule! {
     /// ## What it does
-    /// Flags a Queueable whose `execute` performs DML, directly or through the methods it
-    /// calls, and never calls `System.attachFinalizer`.
+    /// Flags a Queueable whose `execute` can end on a lock error: it reaches an all-or-none
+    /// write (a DML statement, `Database.x(records)` or `Database.x(records, true)`, directly
+    /// or through the methods it calls) outside any `try` whose `catch` handles `DmlException`
+    /// or `Exception`, and nothing it reaches calls `System.attachFinalizer`.
+    ///
+    /// Partial-success writes (`Database.update(records, false)`, or `Database.DMLOptions`
+    /// with `optAllOrNone = false`) report failures per row and do not fire; neither do writes
+    /// of custom settings, platform events, big objects or custom metadata.
     ///
     /// ## Why it matters
     /// A Queueable that writes records competes for their locks (and their parents' locks)
@@ -73,7 +81,7 @@ declare_rule! {
 
 fn message(job: &str, write: &str) -> String {
     format!(
-        "`{job}` writes records ({write}) but never attaches a Finalizer: a lock error loses the job"
+        "`{job}` can lose its work: {write} throws on a lock error that nothing catches, and no Finalizer retries the job"
     )
 }
 
@@ -90,13 +98,14 @@ impl Rule for QueueableWithoutFinalizer {
             if !program.symbols.implements(class, "queueable") {
                 continue;
             }
-            let Some((write, attaches)) = first_write_and_finalizer(project, &entry) else {
-                // Writes nothing: a lock error cannot lose anything.
-                continue;
-            };
-            if attaches {
+            // A Finalizer attached anywhere `execute` reaches can retry the job.
+            if attaches_finalizer(project, &entry) {
                 continue;
             }
+            // Only an all-or-none write that nothing catches can end the job.
+            let Some(write) = first_escaping_write(project, &entry) else {
+                continue;
+            };
             findings.push(
                 Finding::new(&Self::META, entry.file, entry.span, message(&entry.label, &write))
                     .with_help("attach a Finalizer first thing in `execute` (`System.attachFinalizer(…)`) that re-enqueues the job on `UNABLE_TO_LOCK_ROW`, a bounded number of times (`lockgen new queueable` generates it)"),
@@ -105,31 +114,90 @@ impl Rule for QueueableWithoutFinalizer {
     }
 }
 
-/// The first write the job's `execute` reaches (as `insert Invoice__c in InvoiceWriter.createFor`),
-/// and whether anything it reaches attaches a Finalizer.
-fn first_write_and_finalizer(project: &Project, entry: &EntryPoint) -> Option<(String, bool)> {
+fn executes(project: &Project, entry: &EntryPoint) -> Vec<Target> {
     let program = &project.program;
-    let mut first_write: Option<String> = None;
-    let mut attaches = false;
-    for method in &entry.methods {
-        if !program.symbols.method(*method).is("execute") {
-            continue;
-        }
-        let reach = program.reach(*method, false);
-        for step in &reach.steps {
+    entry
+        .starts(program)
+        .into_iter()
+        .filter(|t| program.symbols.method(t.method).is("execute"))
+        .collect()
+}
+
+fn attaches_finalizer(project: &Project, entry: &EntryPoint) -> bool {
+    let program = &project.program;
+    executes(project, entry).into_iter().any(|start| {
+        program
+            .reach(start, ReachOptions::default())
+            .steps
+            .iter()
+            .any(|step| {
+                !program.facts[step.method.index()]
+                    .finalizer_attached
+                    .is_empty()
+            })
+    })
+}
+
+/// The first all-or-none write that `execute` reaches outside any `try` catching DML errors
+/// (as "`update Log__c` in `LogService.save`"): it throws a lock error out of the job.
+fn first_escaping_write(project: &Project, entry: &EntryPoint) -> Option<String> {
+    let program = &project.program;
+    let options = ReachOptions {
+        cascade: false,
+        skip_caught_calls: true,
+    };
+    for start in executes(project, entry) {
+        let reach = program.reach(start, options);
+        for (index, step) in reach.steps.iter().enumerate() {
             let facts = &program.facts[step.method.index()];
-            attaches |= !facts.finalizer_attached.is_empty();
-            if first_write.is_none()
-                && let Some(write) = facts.writes.first()
+            let escaping = facts.own_writes().find(|w| {
+                w.all_or_none
+                    && !w.caught
+                    // Settings, events, big objects and metadata are not worth a retry.
+                    && w.object.as_deref().is_none_or(|o| program.is_business_object(o))
+            });
+            let Some(write) = escaping else {
+                continue;
+            };
+            let object = write
+                .object
+                .clone()
+                .or_else(|| handed_over(program, &reach, index, write.kind));
+            // The records' type is known where they were handed over: settings and the like
+            // are not worth a retry there either.
+            if object
+                .as_deref()
+                .is_some_and(|o| !program.is_business_object(o))
             {
-                let object = write.object.as_deref().unwrap_or("records");
-                first_write = Some(format!(
-                    "`{} {object}` in {}",
-                    write.kind.keyword(),
-                    program.symbols.display(step.method)
-                ));
+                continue;
             }
+            let what = match &object {
+                Some(object) => format!("`{} {object}`", write.kind.keyword()),
+                None => format!("`{}` (records of an unresolved type)", write.kind.keyword()),
+            };
+            return Some(format!(
+                "{what} in `{}`",
+                program.symbols.display(step.method)
+            ));
         }
     }
-    first_write.map(|w| (w, attaches))
+    None
+}
+
+/// The SObject of records a generic write received: the attributed write of the same kind at
+/// the call that led to it, nearest caller first.
+fn handed_over(program: &Program, reach: &Reach, index: usize, kind: DmlKind) -> Option<String> {
+    let mut current = index;
+    while let Some(parent) = reach.steps[current].parent {
+        if let Hop::Call(span) = reach.steps[current].hop
+            && let Some(write) = program.facts[reach.steps[parent].method.index()]
+                .writes
+                .iter()
+                .find(|w| w.attributed && w.kind == kind && w.span == span)
+        {
+            return write.object.clone();
+        }
+        current = parent;
+    }
+    None
 }

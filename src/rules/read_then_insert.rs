@@ -4,6 +4,8 @@ use super::{Finding, Rule, RuleMeta, declare_rule};
 use crate::apex::Span;
 use crate::apex::model::{Dml, DmlKind, Expr, ExprKind, Stmt, StmtKind};
 use crate::apex::visit::{self, Visit};
+use crate::index::held::Held;
+use crate::index::held::HeldIn;
 use crate::index::symbols::MethodId;
 use crate::index::typing::{MethodScope, from_object, has_for_update};
 use crate::index::{Program, Project};
@@ -22,6 +24,12 @@ declare_rule! {
     /// `SELECT … FOR UPDATE` first makes the second transaction wait and then see the first
     /// one's insert; an `upsert` on a unique external-ID field lets the database enforce it.
     /// Querying one type and inserting another does not fire.
+    ///
+    /// A check keyed only on records the transaction already holds locked is serialized by
+    /// that lock and does not fire: a query whose filter binds only the trigger's own records
+    /// (`Trigger.new`, `Trigger.newMap`, `Trigger.old`, collections filled from them, the
+    /// parameters of trigger-framework handlers that receive them) or their locked parents
+    /// (master-detail, `Restrict` or required lookup values read from those records).
     ///
     /// ## Example
     /// ```apex
@@ -79,17 +87,10 @@ impl Rule for ReadThenInsert {
 
     fn check(&self, project: &Project, findings: &mut Vec<Finding>) {
         let program = &project.program;
+        let held = Held::new(project);
         project.for_each_typed_body(
-            |id, facts| {
-                // Test code never runs concurrently with itself in production.
-                let in_test = program
-                    .symbols
-                    .method(id)
-                    .class
-                    .is_some_and(|c| program.symbols.class(c).is_test);
-                // Cheap filter: the method must query some T and insert a T.
-                !in_test && inserts_a_queried_object(program, facts)
-            },
+            // Cheap filter: the method must query some T and insert a T.
+            |_, facts| inserts_a_queried_object(program, facts),
             |id, body, scope| {
                 let facts = &program.facts[id.index()];
                 // The first lock in the method: a FOR UPDATE query, or a call that runs one.
@@ -102,11 +103,12 @@ impl Rule for ReadThenInsert {
                         facts
                             .calls
                             .iter()
-                            .filter(|c| c.targets.iter().any(|t| program.locks_transitively[t.index()]))
+                            .filter(|c| c.methods().any(|t| program.locks_transitively[t.index()]))
                             .map(|c| c.span.start),
                     )
                     .min();
-                let mut taint = Taint::new(scope, program);
+                let held_here = held.in_method(id, scope, body);
+                let mut taint = Taint::new(scope, program, &held_here);
                 taint.compute(body);
                 let mut walker = DependentInserts {
                     scope,
@@ -166,7 +168,7 @@ fn inserts_a_queried_object(program: &Program, facts: &crate::index::facts::Fact
         .filter_map(|q| q.object.as_ref().map(|o| o.to_ascii_lowercase()))
         .collect();
     for call in &facts.calls {
-        for target in &call.targets {
+        for target in call.methods() {
             queried.extend(
                 program.facts[target.index()]
                     .queries
@@ -183,10 +185,12 @@ fn inserts_a_queried_object(program: &Program, facts: &crate::index::facts::Fact
     })
 }
 
-/// Which locals hold (or were computed from) query results, and of which objects.
+/// Which locals hold (or were computed from) query results, and of which objects. A query
+/// keyed only on records the transaction holds locked is not a racing check.
 struct Taint<'s, 'p> {
     scope: &'s MethodScope<'p>,
     program: &'s Program,
+    held: &'s HeldIn<'s>,
     /// Lower-cased local name → lower-cased objects its value came from.
     vars: HashMap<String, BTreeSet<String>>,
 }
@@ -198,10 +202,11 @@ struct Flow<'a> {
 }
 
 impl<'s, 'p> Taint<'s, 'p> {
-    fn new(scope: &'s MethodScope<'p>, program: &'s Program) -> Self {
+    fn new(scope: &'s MethodScope<'p>, program: &'s Program, held: &'s HeldIn<'s>) -> Self {
         Taint {
             scope,
             program,
+            held,
             vars: HashMap::new(),
         }
     }
@@ -248,7 +253,10 @@ impl<'a> Visit<'a> for QueriedObjects<'_, '_, '_> {
     fn visit_expr(&mut self, expr: &'a Expr) {
         match &expr.kind {
             ExprKind::Soql(soql) => {
-                if let Some(object) = self.taint.scope.soql_object(soql).written_sobject() {
+                // Keyed on the trigger's own (locked) records: serialized by that lock.
+                if !self.taint.held.query_keyed_on_held(&soql.binds)
+                    && let Some(object) = self.taint.scope.soql_object(soql).written_sobject()
+                {
                     self.objects.insert(object.to_ascii_lowercase());
                 }
             }
@@ -262,9 +270,11 @@ impl<'a> Visit<'a> for QueriedObjects<'_, '_, '_> {
             }
             ExprKind::Call(call)
                 if call.name.is("countQuery")
-                    && call.receiver.as_ref().is_some_and(
-                        |r| matches!(&r.kind, ExprKind::Name(n) if n.is("Database")),
-                    ) =>
+                    && call
+                        .receiver
+                        .as_ref()
+                        .and_then(Expr::platform_class)
+                        .is_some_and(|c| c.is("Database")) =>
             {
                 if let Some(text) = call
                     .args
@@ -277,7 +287,10 @@ impl<'a> Visit<'a> for QueriedObjects<'_, '_, '_> {
             }
             // A selector: a call that returns the `T` records it queries.
             ExprKind::Call(call) => {
-                if let Some(object) = self.taint.scope.type_of(expr).written_sobject()
+                let keyed_on_held =
+                    !call.args.is_empty() && call.args.iter().all(|a| self.taint.held.is_held(a));
+                if !keyed_on_held
+                    && let Some(object) = self.taint.scope.type_of(expr).written_sobject()
                     && selector_queries(
                         self.taint.program,
                         &self.taint.scope.resolve_call(call, expr.span.start),

@@ -227,7 +227,7 @@ fn has_attempt_bound(condition: &Expr) -> bool {
 /// An integer literal or a constant-looking name (`MAX_ATTEMPTS`).
 fn is_count_limit(expr: &Expr) -> bool {
     match &expr.kind {
-        ExprKind::Literal => true,
+        ExprKind::Literal(_) => true,
         ExprKind::Name(name) => {
             name.text.chars().any(|c| c.is_ascii_alphabetic())
                 && name
@@ -245,7 +245,7 @@ fn is_retry_condition(condition: &Expr, l: &Loop) -> bool {
     let mut flags = Vec::new();
     condition_flags(condition, &mut flags);
     if flags.is_empty() {
-        return matches!(condition.kind, ExprKind::Literal);
+        return matches!(condition.kind, ExprKind::Literal(_));
     }
     let mut assigned = AssignedNames { names: Vec::new() };
     assigned.visit_stmt(&l.body);

@@ -993,7 +993,7 @@ impl<'a> Lowerer<'a> {
             Some(Kind::JavaFieldAccess) => ExprKind::Other(Vec::new()),
             Some(Kind::Error) | None => {
                 if node.named_child_count() == 0 {
-                    return ExprKind::Literal;
+                    return ExprKind::Literal(self.text(node).to_string());
                 }
                 // Keep what sits inside (an ERROR node, a literal with parts): DML and
                 // calls in there still count.
@@ -1063,7 +1063,8 @@ impl<'a> Lowerer<'a> {
         let mut args = self.arguments(node);
         let on_database = receiver
             .as_ref()
-            .is_some_and(|r| matches!(&r.kind, ExprKind::Name(n) if n.is("Database")));
+            .and_then(Expr::platform_class)
+            .is_some_and(|class| class.is("Database"));
         if on_database {
             if let Some(kind) = DmlKind::from_keyword(&name.text)
                 && !args.is_empty()
@@ -1075,11 +1076,21 @@ impl<'a> Lowerer<'a> {
                     }
                     _ => None,
                 };
+                // `Database.upsert(records, Obj.Key__c, allOrNone)`: a second argument that is
+                // not a literal is the key, not an option.
+                if kind == DmlKind::Upsert
+                    && args
+                        .first()
+                        .is_some_and(|a| !matches!(a.kind, ExprKind::Literal(_)))
+                {
+                    args.remove(0);
+                }
                 return ExprKind::Dml(Box::new(Dml {
                     kind,
                     target,
                     upsert_key,
                     via_database: true,
+                    options: args,
                 }));
             }
             let lower = name.text.to_ascii_lowercase();
@@ -1114,6 +1125,7 @@ impl<'a> Lowerer<'a> {
             target,
             upsert_key,
             via_database: false,
+            options: Vec::new(),
         }))
     }
 
