@@ -22,9 +22,10 @@ fn main() -> ExitCode {
     }
     let code = std::panic::catch_unwind(|| {
         let stdout = std::io::stdout();
-        let stderr = std::io::stderr();
         let mut out = stdout.lock();
-        let mut err = stderr.lock();
+        // Not locked for the whole run: a panic on a worker thread prints through the hook,
+        // which must not wait for a lock the main thread holds.
+        let mut err = std::io::stderr();
         lockgen::run(
             std::env::args_os(),
             lockgen::lint::Terminal::detect(),

@@ -196,6 +196,7 @@ pub fn attribute(facts: &mut [Facts]) {
                 external_id: false,
                 all_or_none: false,
                 caught: false,
+                in_catch: false,
                 attributed: true,
             }));
     }

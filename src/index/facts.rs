@@ -24,6 +24,8 @@ pub struct Write {
     pub all_or_none: bool,
     /// Inside a `try` of this body whose `catch` handles `DmlException` or `Exception`.
     pub caught: bool,
+    /// Inside a `catch` body: runs only after something failed.
+    pub in_catch: bool,
     /// Records of a known type handed here to code that writes them later, through a
     /// parameter or a container (a unit of work, a DML wrapper): the write is attributed to
     /// this place, and the DML itself is elsewhere.
@@ -52,6 +54,8 @@ pub struct CallSite {
     pub dispatch: Option<(ClassId, String, usize)>,
     /// Inside a `try` of this body whose `catch` handles `DmlException` or `Exception`.
     pub caught: bool,
+    /// Inside a `catch` body: error handling, which runs only after something failed.
+    pub in_catch: bool,
     /// The trigger events under which the call runs (trigger bodies test `Trigger.isInsert`,
     /// `Trigger.operationType` …); every event elsewhere.
     pub events: Events,
@@ -118,15 +122,14 @@ impl Facts {
 
 /// Collect the facts of a body, typed by `scope`.
 pub fn collect(scope: &MethodScope<'_>, body: &[Stmt]) -> Facts {
-    let mut partial = PartialOptions { names: Vec::new() };
-    partial.visit_block(body);
     let mut collector = Collector {
         scope,
         facts: Facts::default(),
         caught: 0,
+        in_catch: 0,
         events: Events::ALL,
         in_trigger: scope.trigger_object.is_some(),
-        partial_options: partial.names,
+        partial_options: Vec::new(),
     };
     collector.visit_block(body);
     collector.facts
@@ -137,6 +140,8 @@ struct Collector<'s, 'p> {
     facts: Facts,
     /// How many enclosing `try` blocks catch DML errors.
     caught: usize,
+    /// How many enclosing `catch` bodies.
+    in_catch: usize,
     /// The trigger events the current statement runs under.
     events: Events,
     in_trigger: bool,
@@ -152,9 +157,11 @@ impl<'a> Visit<'a> for Collector<'_, '_> {
                 self.caught += usize::from(catches_dml);
                 self.visit_block(&t.body);
                 self.caught -= usize::from(catches_dml);
+                self.in_catch += 1;
                 for catch in &t.catches {
                     self.visit_block(&catch.body);
                 }
+                self.in_catch -= 1;
                 if let Some(finally) = &t.finally {
                     self.visit_block(finally);
                 }
@@ -202,6 +209,7 @@ impl<'a> Visit<'a> for Collector<'_, '_> {
             ExprKind::Dml(dml) => {
                 let mut write = dml_write(self.scope, dml, expr.span);
                 write.caught = self.caught > 0;
+                write.in_catch = self.in_catch > 0;
                 write.all_or_none = !self.partial_success(dml);
                 if let Some(root) = self.scope.root_of(&dml.target) {
                     let typed = write.object.is_some();
@@ -240,7 +248,18 @@ impl<'a> Visit<'a> for Collector<'_, '_> {
                 }
             }
             ExprKind::Assign { target, value } => {
-                if let Some(container @ Root::Field(..)) = self.scope.root_of(target) {
+                // `opts.optAllOrNone = false`: later DML with these options is partial success.
+                if let ExprKind::Field { object, name } = &target.kind
+                    && name.is("optAllOrNone")
+                    && value.is_false()
+                    && let ExprKind::Name(local) = &object.kind
+                {
+                    self.partial_options.push(local.text.clone());
+                }
+                if matches!(target.kind, ExprKind::Field { .. } | ExprKind::Name(_))
+                    && !holds_typed_records(&self.scope.type_of(target))
+                    && let Some(container @ Root::Field(..)) = self.scope.root_of(target)
+                {
                     self.register(container, value, expr.span);
                 }
             }
@@ -276,10 +295,12 @@ impl Collector<'_, '_> {
             if let Some(setting) = self.scope.custom_setting_read(receiver, &method) {
                 self.facts.custom_settings.push(setting);
             }
-            // Records collected into a container: `toUpdate.addAll(accounts)`, `m.put(k, r)`.
+            // Records collected into a container of any type: `toUpdate.addAll(accounts)`,
+            // `m.put(k, r)`. A container of a known type names its SObject where it is written.
             if matches!(method.as_str(), "add" | "addall" | "put" | "putall")
-                && let Some(container) = self.scope.root_of(receiver)
                 && let Some(value) = call.args.last()
+                && !holds_typed_records(&self.scope.type_of(receiver))
+                && let Some(container) = self.scope.root_of(receiver)
             {
                 self.register(container, value, span);
             }
@@ -296,7 +317,20 @@ impl Collector<'_, '_> {
             .map(|class| (class, call.name.text.clone(), call.args.len()));
         let index = self.push_call(span, resolved.targets, on_this, resolved.keeps_receiver);
         self.facts.calls[index].dispatch = dispatch;
+        let symbols = self.scope.cx.symbols;
         for (position, arg) in call.args.iter().enumerate() {
+            // Only a parameter declared for records of any type can hand them to generic DML.
+            let generic = self.facts.calls[index].methods().any(|m| {
+                symbols
+                    .method(m)
+                    .generic_records
+                    .get(position)
+                    .copied()
+                    .unwrap_or(false)
+            });
+            if !generic {
+                continue;
+            }
             let source = self.scope.root_of(arg);
             let object = self.scope.records_object(arg);
             if source.is_some() || object.is_some() {
@@ -324,6 +358,7 @@ impl Collector<'_, '_> {
             keeps_receiver,
             dispatch: None,
             caught: self.caught > 0,
+            in_catch: self.in_catch > 0,
             events: self.events,
         });
         self.facts.calls.len() - 1
@@ -360,22 +395,12 @@ fn catches_dml_errors(ty: &TypeRef) -> bool {
     last.eq_ignore_ascii_case("DmlException") || last.eq_ignore_ascii_case("Exception")
 }
 
-/// Names of locals assigned `x.optAllOrNone = false`.
-struct PartialOptions {
-    names: Vec<String>,
-}
-
-impl<'a> Visit<'a> for PartialOptions {
-    fn visit_expr(&mut self, expr: &'a Expr) {
-        if let ExprKind::Assign { target, value } = &expr.kind
-            && let ExprKind::Field { object, name } = &target.kind
-            && name.is("optAllOrNone")
-            && value.is_false()
-            && let ExprKind::Name(local) = &object.kind
-        {
-            self.names.push(local.text.clone());
-        }
-        visit::walk_expr(self, expr);
+/// A value of these types names its records' SObject: `List<Account>`, `Map<Id, Contact>`.
+fn holds_typed_records(ty: &Ty) -> bool {
+    match ty {
+        Ty::SObject(_) => true,
+        Ty::List(inner) | Ty::Map(_, inner) => holds_typed_records(inner),
+        _ => false,
     }
 }
 
@@ -459,6 +484,7 @@ pub fn dml_write(scope: &MethodScope<'_>, dml: &Dml, span: Span) -> Write {
         external_id: dml.kind == DmlKind::Upsert && dml.upsert_key.is_some(),
         all_or_none: true,
         caught: false,
+        in_catch: false,
         attributed: false,
     }
 }

@@ -44,6 +44,9 @@ pub struct ReachOptions {
     pub cascade: bool,
     /// Not into calls made inside a `try` that catches DML errors (what escapes `execute`).
     pub skip_caught_calls: bool,
+    /// Not into calls made inside `catch` bodies: error handling runs after the work failed,
+    /// and is not what a job does each time it runs.
+    pub skip_error_handling: bool,
 }
 
 #[derive(Debug, Default)]
@@ -70,6 +73,9 @@ pub struct Program {
     pub started_by_install_only: Vec<bool>,
     /// Trigger bodies: the trigger's object and declared events.
     trigger_of: HashMap<MethodId, (String, Events)>,
+    /// By `MethodId`: the method (or something it calls) dispatches through a supertype of a
+    /// framework handler, so which trigger the path is in changes what it reaches.
+    needs_context: Vec<bool>,
 }
 
 /// A class or `@future` method that starts its own transaction.
@@ -243,6 +249,17 @@ impl Program {
         program.locks_transitively = program.propagate_to_callers(|f| f.has_lock_query());
         program.writes_transitively =
             program.propagate_to_callers(|f| f.own_writes().next().is_some());
+        program.needs_context = program.propagate_to_callers(|f| {
+            f.calls.iter().any(|call| {
+                call.dispatch.as_ref().is_some_and(|(class, ..)| {
+                    program
+                        .symbols
+                        .descendants(*class)
+                        .iter()
+                        .any(|d| program.symbols.is_framework_handler(*d))
+                })
+            })
+        });
         program.install_only = program.find_install_only();
         program.started_by_install_only = program.find_started_by_install_only(&scanned.named);
         program
@@ -543,7 +560,9 @@ impl Program {
             // (target, how, events if it is a trigger body, the trigger context below it)
             let mut next: Vec<(Target, Hop, Events, TriggerContext)> = Vec::new();
             for call in &facts.calls {
-                if options.skip_caught_calls && call.caught {
+                if (options.skip_caught_calls && call.caught)
+                    || (options.skip_error_handling && call.in_catch)
+                {
                     continue;
                 }
                 // A trigger body's call under `if (Trigger.isInsert)` runs for inserts only.
@@ -558,6 +577,9 @@ impl Program {
             }
             if options.cascade {
                 for write in &facts.writes {
+                    if options.skip_error_handling && write.in_catch {
+                        continue;
+                    }
                     let Some(object) = &write.object else {
                         continue;
                     };
@@ -584,6 +606,8 @@ impl Program {
                 }
             }
             for (target, hop, events, context) in next {
+                // Only a path that can reach framework dispatch depends on its trigger.
+                let context = context.filter(|_| self.needs_context[target.method.index()]);
                 if seen.insert((target.method, target.receiver, events, context)) {
                     steps.push(Step {
                         method: target.method,

@@ -85,6 +85,9 @@ pub struct MethodInfo {
     pub param_types: Vec<String>,
     /// The class declares another method of the same name.
     pub overloaded: bool,
+    /// By parameter: declared to hold records of any type (`SObject`, `List<SObject>`,
+    /// `Map<Id, SObject>`, `Object` …), where records of a known type may be handed over.
+    pub generic_records: Vec<bool>,
 }
 
 /// A method a call may run, with the class of the object it runs on when the path knows it
@@ -238,6 +241,11 @@ impl Symbols {
                             .any(|a| modifiers.annotation(a).is_some()),
                     name_span: method.name.span,
                     param_types: method.params.iter().map(|p| p.ty.display()).collect(),
+                    generic_records: method
+                        .params
+                        .iter()
+                        .map(|p| holds_generic_records(&p.ty))
+                        .collect(),
                     overloaded: decl
                         .methods
                         .iter()
@@ -264,6 +272,7 @@ impl Symbols {
                 name_span: trigger.name.span,
                 param_types: Vec::new(),
                 overloaded: false,
+                generic_records: Vec::new(),
             });
         }
     }
@@ -561,6 +570,16 @@ impl Symbols {
     pub fn implements(&self, class: ClassId, name: &str) -> bool {
         self.interface_names[class.index()].contains(name)
     }
+}
+
+/// `SObject`, `Object`, or a collection of them: records whose type the declaration does not say.
+pub fn holds_generic_records(ty: &TypeRef) -> bool {
+    let last = ty.last_segment();
+    if last.eq_ignore_ascii_case("SObject") || last.eq_ignore_ascii_case("Object") {
+        return true;
+    }
+    ["List", "Set", "Map", "Iterable"].iter().any(|c| ty.is(c))
+        && ty.args.last().is_some_and(holds_generic_records)
 }
 
 /// Annotations of methods that the platform calls from outside Apex.

@@ -192,6 +192,7 @@ fn locks_of(project: &Project, entry: &EntryPoint) -> JobLocks {
     let options = ReachOptions {
         cascade: true,
         skip_caught_calls: false,
+        skip_error_handling: true,
     };
     for start in entry.starts(program) {
         let reach = program.reach(start, options);
@@ -206,6 +207,10 @@ fn locks_of(project: &Project, entry: &EntryPoint) -> JobLocks {
                     .filter_map(|q| q.object.as_ref().map(|o| o.to_ascii_lowercase())),
             );
             for write in &facts.writes {
+                // Error handling runs after the job failed: not what it holds each run.
+                if write.in_catch {
+                    continue;
+                }
                 let Some(object) = &write.object else {
                     continue;
                 };

@@ -138,50 +138,58 @@ fn attaches_finalizer(project: &Project, entry: &EntryPoint) -> bool {
     })
 }
 
-/// The first all-or-none write that `execute` reaches outside any `try` catching DML errors
-/// (as "`update Log__c` in `LogService.save`"): it throws a lock error out of the job.
+/// The all-or-none write that `execute` reaches outside any `try` catching DML errors (as
+/// "`update Log__c` in `LogService.save`"): it throws a lock error out of the job. Of several,
+/// the most telling: a change to existing rows first, then an insert, then records of an
+/// unresolved type; the nearest first within each.
 fn first_escaping_write(project: &Project, entry: &EntryPoint) -> Option<String> {
     let program = &project.program;
     let options = ReachOptions {
         cascade: false,
         skip_caught_calls: true,
+        skip_error_handling: true,
     };
+    let mut best: Option<(u8, String)> = None;
     for start in executes(project, entry) {
         let reach = program.reach(start, options);
         for (index, step) in reach.steps.iter().enumerate() {
             let facts = &program.facts[step.method.index()];
-            let escaping = facts.own_writes().find(|w| {
+            let escaping = facts.own_writes().filter(|w| {
                 w.all_or_none
                     && !w.caught
-                    // Settings, events, big objects and metadata are not worth a retry.
-                    && w.object.as_deref().is_none_or(|o| program.is_business_object(o))
+                    // In a catch body the job's work has already failed.
+                    && !w.in_catch
             });
-            let Some(write) = escaping else {
-                continue;
-            };
-            let object = write
-                .object
-                .clone()
-                .or_else(|| handed_over(program, &reach, index, write.kind));
-            // The records' type is known where they were handed over: settings and the like
-            // are not worth a retry there either.
-            if object
-                .as_deref()
-                .is_some_and(|o| !program.is_business_object(o))
-            {
-                continue;
+            for write in escaping {
+                let object = write
+                    .object
+                    .clone()
+                    .or_else(|| handed_over(program, &reach, index, write.kind));
+                // Settings, events, big objects and metadata are not worth a retry.
+                if object
+                    .as_deref()
+                    .is_some_and(|o| !program.is_business_object(o))
+                {
+                    continue;
+                }
+                let rank = match (&object, write.kind) {
+                    (Some(_), DmlKind::Insert) => 1,
+                    (Some(_), _) => 0,
+                    (None, _) => 2,
+                };
+                if best.as_ref().is_some_and(|(known, _)| *known <= rank) {
+                    continue;
+                }
+                let what = match &object {
+                    Some(object) => format!("`{} {object}`", write.kind.keyword()),
+                    None => format!("`{}` (records of an unresolved type)", write.kind.keyword()),
+                };
+                let where_ = program.symbols.display(step.method);
+                best = Some((rank, format!("{what} in `{where_}`")));
             }
-            let what = match &object {
-                Some(object) => format!("`{} {object}`", write.kind.keyword()),
-                None => format!("`{}` (records of an unresolved type)", write.kind.keyword()),
-            };
-            return Some(format!(
-                "{what} in `{}`",
-                program.symbols.display(step.method)
-            ));
         }
     }
-    None
+    best.map(|(_, description)| description)
 }
 
 /// The SObject of records a generic write received: the attributed write of the same kind at
