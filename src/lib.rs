@@ -15,6 +15,7 @@ pub mod metadata;
 pub mod project;
 pub mod report;
 pub mod rules;
+pub mod safe_fs;
 pub mod suppress;
 
 mod docs;
