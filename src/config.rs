@@ -262,10 +262,9 @@ impl Settings {
     /// `lockgen lint --show-settings`.
     pub fn render(&self) -> String {
         let mut text = String::new();
-        let config = self
-            .config_path
-            .as_ref()
-            .map_or("none".to_string(), |p| p.display().to_string());
+        let config = self.config_path.as_ref().map_or("none".to_string(), |p| {
+            crate::report::escape::visible(&p.display().to_string()).into_owned()
+        });
         let _ = writeln!(text, "config: {config}");
         let fail_on = match self.fail_on.0 {
             FailOn::Error => "error",
@@ -304,10 +303,12 @@ impl Settings {
     }
 }
 
+/// Values from the settings file, quoted; a line break or control character in one is shown
+/// escaped, never written raw.
 fn quote_list(items: &[String]) -> String {
     items
         .iter()
-        .map(|i| format!("\"{i}\""))
+        .map(|i| format!("\"{}\"", crate::report::escape::visible(i)))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -15,6 +15,7 @@ use crate::config::{CommandLine, Settings};
 use crate::error::Error;
 use crate::index::{self, FileId, Project};
 use crate::project;
+use crate::report::escape::Sink;
 use crate::report::{self, Report, Summary, human::HumanOptions};
 use crate::rules::{Finding, Related, Rule, Severity, registry};
 use crate::suppress::Suppressions;
@@ -103,9 +104,11 @@ pub fn lint(
         write_output(out, settings.render().as_bytes())?;
         return Ok(0);
     }
-    // Notes are advisory; a closed stderr must not fail the run.
+    // Notes are advisory; a closed stderr must not fail the run. A note can echo a file name,
+    // and no file name may start a workflow command or move a terminal's cursor.
+    let sink = sink(args.format);
     for note in &discovery.notes {
-        let _ = writeln!(err, "lockgen: {note}");
+        let _ = writeln!(err, "lockgen: {}", sink.line(note));
     }
     timings.lap("discover");
     let raw = index::read(&discovery)?;
@@ -172,9 +175,12 @@ pub fn lint(
         baseline::write(path, &project, &findings, &fingerprints)?;
         let _ = writeln!(
             err,
-            "lockgen: wrote {} findings to the baseline {}",
-            findings.len(),
-            path.display()
+            "lockgen: {}",
+            sink.line(&format!(
+                "wrote {} findings to the baseline {}",
+                findings.len(),
+                path.display()
+            ))
         );
     }
     let mut baselined = None;
@@ -219,18 +225,24 @@ pub fn lint(
     for unknown in &suppressions.unknown {
         let _ = writeln!(
             err,
-            "lockgen: {}: unknown rule `{}` in a suppression",
-            project.location(unknown.file, unknown.span.start),
-            unknown.given
+            "lockgen: {}",
+            sink.line(&format!(
+                "{}: unknown rule `{}` in a suppression",
+                project.location(unknown.file, unknown.span.start),
+                unknown.given
+            ))
         );
     }
     if args.report_unused_suppressions {
         for unused in suppressions.unused() {
             let _ = writeln!(
                 err,
-                "lockgen: {}: unused suppression of {}: it suppressed nothing",
-                project.location(unused.file, unused.span.start),
-                unused.codes.join(", ")
+                "lockgen: {}",
+                sink.line(&format!(
+                    "{}: unused suppression of {}: it suppressed nothing",
+                    project.location(unused.file, unused.span.start),
+                    unused.codes.join(", ")
+                ))
             );
         }
     }
@@ -301,6 +313,14 @@ fn from_results(files: &HashMap<&str, FileId>, results: &Results) -> Vec<Finding
             Some(finding)
         })
         .collect()
+}
+
+/// Where the run's stderr lines end up, by its output format.
+pub fn sink(format: Format) -> Sink {
+    match format {
+        Format::Github => Sink::GithubLog,
+        _ => Sink::Terminal,
+    }
 }
 
 fn write_output(out: &mut dyn Write, bytes: &[u8]) -> Result<(), Error> {
