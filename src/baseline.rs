@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::index::Project;
 use crate::rules::Finding;
+use crate::safe_fs;
 
 /// The baseline file format this lockgen writes and reads.
 pub const FORMAT: u32 = 1;
@@ -144,12 +145,23 @@ pub struct Baseline {
 }
 
 impl Baseline {
-    pub fn read(path: &Path) -> Result<Baseline, BaselineError> {
+    /// Read a baseline (at most 64 MB; a UTF-8 byte-order mark is fine). Inside the project
+    /// `root`, a link that leads outside it is not read.
+    pub fn read(path: &Path, root: &Path) -> Result<Baseline, BaselineError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Unreadable {
+        let unreadable = |source| BaselineError::Unreadable {
             path: shown.clone(),
             source,
-        })?;
+        };
+        if safe_fs::absolute(path).is_ok_and(|p| p.starts_with(root))
+            && safe_fs::leads_outside(root, path)
+        {
+            return Err(unreadable(std::io::Error::other(
+                "a symbolic link that leads outside the project; not read",
+            )));
+        }
+        let text = safe_fs::read_text_capped(path, safe_fs::MAX_BASELINE_BYTES)
+            .map_err(|e| unreadable(e.into()))?;
         let value: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| BaselineError::Invalid {
                 path: shown.clone(),

@@ -185,7 +185,7 @@ pub fn lint(
     }
     let mut baselined = None;
     if let Some(path) = &args.baseline {
-        let fresh = Baseline::read(path)?.new_findings(&fingerprints);
+        let fresh = Baseline::read(path, &discovery.root)?.new_findings(&fingerprints);
         baselined = Some(fresh.iter().filter(|new| !**new).count());
         let mut keep = fresh.into_iter();
         let mut keep_fingerprint = keep.clone();

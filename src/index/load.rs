@@ -168,10 +168,12 @@ pub fn load(discovery: &Discovery) -> Result<Project, LoadError> {
 }
 
 fn read_file(file: &InventoryFile) -> Result<RawFile, LoadError> {
-    let bytes = std::fs::read(&file.abs).map_err(|source| LoadError::Unreadable {
-        path: file.path.clone(),
-        source,
-    })?;
+    let bytes = crate::safe_fs::read_capped(&file.abs, crate::safe_fs::MAX_INPUT_BYTES).map_err(
+        |error| LoadError::Unreadable {
+            path: file.path.clone(),
+            source: error.into(),
+        },
+    )?;
     let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
     let mut problems = Vec::new();
     let (text, binary) = match decode(bytes) {
