@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::index::Project;
 use crate::rules::Finding;
-use crate::safe_fs;
+use crate::safe_fs::{self, Folder};
 
 /// The baseline file format this lockgen writes and reads.
 pub const FORMAT: u32 = 1;
@@ -109,8 +109,11 @@ fn fnv1a(parts: &[&str]) -> u64 {
     hash
 }
 
+/// Write the baseline all or nothing (a temporary file renamed into place). Inside the project,
+/// no folder on the way and no link at `path` is followed.
 pub fn write(
     path: &Path,
+    root: &Path,
     project: &Project,
     findings: &[Finding],
     fingerprints: &[String],
@@ -136,7 +139,10 @@ pub fn write(
     let mut text =
         serde_json::to_string_pretty(&file).map_err(|e| error(std::io::Error::other(e)))?;
     text.push('\n');
-    std::fs::write(path, text).map_err(error)
+    let (folder, name) = Folder::for_file(path, root).map_err(error)?;
+    folder
+        .write_atomic(&name, text.as_bytes(), "lockgen-tmp")
+        .map_err(error)
 }
 
 /// The fingerprints recorded in a baseline, each as often as it was recorded.

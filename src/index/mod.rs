@@ -4,6 +4,7 @@
 pub mod facts;
 mod load;
 pub mod metadata_index;
+mod model_cache;
 pub mod program;
 pub mod symbols;
 pub mod types;
@@ -17,6 +18,7 @@ use crate::metadata::{FieldMeta, TriggerStatus};
 use crate::project::FileKind;
 
 pub use load::{Content, LoadError, Parsed, RawFile, light, load, parse, read};
+pub use model_cache::ModelCache;
 pub use program::Program;
 
 /// Index of a file in [`Project::files`]; files are sorted by path, so ids are stable.
