@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::index::Project;
+use crate::index::{FileId, Project};
 use crate::rules::Finding;
 use crate::safe_fs::{self, Folder};
 
@@ -62,21 +62,37 @@ struct Entry {
     message: String,
 }
 
-/// The hash behind a finding's fingerprint: the rule, the path, the enclosing class or method
-/// and the whitespace-normalised text of the primary line (not its number), so it survives
-/// moved lines.
-pub fn fingerprint_base(project: &Project, finding: &Finding) -> u64 {
-    let source = project.file(finding.file);
-    let line = source.line_column(finding.span.start).line;
-    let text = source
-        .lines
-        .line_span(&source.text, line)
-        .map_or("", |s| &source.text[s.start as usize..s.end as usize]);
-    let normalized = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let enclosing = project
-        .enclosing_symbol(finding.file, finding.span.start)
-        .unwrap_or_default();
-    fnv1a(&[finding.rule.code, &source.path, &enclosing, &normalized])
+/// Lines longer than this enter a fingerprint as a digest of their normalised text, computed
+/// once per line, rather than as the text itself: fingerprints of ordinary lines stay what they
+/// always were, and a megabyte-long line with thousands of findings costs one pass, not one per
+/// finding.
+const LONG_LINE: usize = 4096;
+
+/// Set each finding's fingerprint base: the hash of the rule, the path, the enclosing class or
+/// method and the whitespace-normalised text of the primary line (not its number), so it
+/// survives moved lines. Each line's text is normalised once, however many findings it holds.
+pub fn set_fingerprint_bases(project: &Project, findings: &mut [Finding]) {
+    let mut lines: HashMap<(FileId, usize), String> = HashMap::new();
+    for finding in findings {
+        let source = project.file(finding.file);
+        let line = source.lines.line_of(finding.span.start);
+        let text = lines.entry((finding.file, line)).or_insert_with(|| {
+            let raw = source
+                .lines
+                .line_span(&source.text, line)
+                .map_or("", |s| &source.text[s.start as usize..s.end as usize]);
+            let normalized = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+            if normalized.len() > LONG_LINE {
+                format!("blake3:{}", blake3::hash(normalized.as_bytes()).to_hex())
+            } else {
+                normalized
+            }
+        });
+        let enclosing = project
+            .enclosing_symbol(finding.file, finding.span.start)
+            .unwrap_or_default();
+        finding.fingerprint_base = fnv1a(&[finding.rule.code, &source.path, &enclosing, text]);
+    }
 }
 
 /// Fingerprints of findings in output order: the base hash, then `:2`, `:3` … for repeats.

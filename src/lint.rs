@@ -176,9 +176,7 @@ fn analyse(
     project.analyse();
     timings.lap("index");
     let mut findings = run_rules(&project, rules);
-    for finding in &mut findings {
-        finding.fingerprint_base = baseline::fingerprint_base(&project, finding);
-    }
+    baseline::set_fingerprint_bases(&project, &mut findings);
     let suppressions = Suppressions::collect(&project);
     if let (Some(store), Some(key)) = (store, &key) {
         results::save(store, key, &project, &findings, &suppressions);
