@@ -47,13 +47,17 @@ impl Terminal {
     }
 }
 
-/// Run the rules over the project, in parallel; the order is fixed later by sorting.
+/// Run the rules over the project, in parallel; the order is fixed later by sorting. Related
+/// locations are capped here, for every rule and every format.
 pub fn run_rules(project: &Project, rules: &[&'static dyn Rule]) -> Vec<Finding> {
     rules
         .par_iter()
         .flat_map_iter(|rule| {
             let mut findings = Vec::new();
             rule.check(project, &mut findings);
+            for finding in &mut findings {
+                finding.cap_related();
+            }
             findings
         })
         .collect()
