@@ -376,12 +376,17 @@ fn collect_files(
         if entry.file_type().is_dir() {
             continue;
         }
+        let kind = classify(entry.path());
+        let is_link = entry.path_is_symlink();
+        // Most files are neither lockgen's nor links: skip them before any allocation.
+        if kind.is_none() && !is_link {
+            continue;
+        }
         let Some(path) = relative_to_root(root, entry.path()) else {
             continue;
         };
-        let kind = classify(entry.path());
         let mut abs = entry.path().to_path_buf();
-        if entry.path_is_symlink() {
+        if is_link {
             // A link is read only when it leads to a file inside the project; its target is
             // never named. Links to folders are not followed.
             match fs::canonicalize(entry.path()) {
