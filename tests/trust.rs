@@ -418,6 +418,19 @@ fn links_out_of_the_project_are_never_read_nor_named() {
         outcome.stderr
     );
     assert!(!outcome.stderr.contains("TOPSECRET"));
+    fs::remove_file(root.join("lockgen.toml")).unwrap();
+    fs::remove_file(root.join("sfdx-project.json")).unwrap();
+    symlink(&secret, root.join("sfdx-project.json")).unwrap();
+    let outcome = run.lockgen(&["lint", s(root), "--no-cache"]);
+    assert_eq!(outcome.code, Some(2));
+    assert!(
+        outcome.stderr.contains(
+            "cannot read sfdx-project.json: a symbolic link that leads outside the project; not read"
+        ),
+        "{}",
+        outcome.stderr
+    );
+    assert!(!outcome.stderr.contains("TOPSECRET"));
 }
 
 // ---- 3. a cache folder that is a link ----

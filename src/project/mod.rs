@@ -177,7 +177,9 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovery, ProjectError> {
             if safe_fs::leads_outside(&root, &sfdx) {
                 return Err(ProjectError::Unreadable {
                     path: SFDX_PROJECT.to_string(),
-                    source: std::io::Error::other(OUTSIDE),
+                    source: std::io::Error::other(
+                        "a symbolic link that leads outside the project; not read",
+                    ),
                 });
             }
             let project = SfdxProject::read(&sfdx)?;
