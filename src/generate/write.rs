@@ -18,6 +18,7 @@ use super::{GenerateError, GeneratedFile};
 use crate::safe_fs::{self, Folder, Kind};
 
 const TEMP_SUFFIX: &str = "lockgen-tmp";
+const BACKUP_SUFFIX: &str = "lockgen-old";
 const JOURNAL_PREFIX: &str = ".lockgen-new.";
 const JOURNAL_SUFFIX: &str = "journal";
 const JOURNAL_HEADER: &str = "lockgen-new 1";
@@ -188,7 +189,7 @@ impl<'a> Write<'a> {
                 below: place.below.clone(),
                 name: place.name.clone(),
                 temporary: temp_name(&place.name, TEMP_SUFFIX),
-                backup: exists.then(|| temp_name(&place.name, "lockgen-old")),
+                backup: exists.then(|| temp_name(&place.name, BACKUP_SUFFIX)),
                 digest: blake3::hash(file.content.as_bytes()).to_hex().to_string(),
             });
         }
@@ -442,6 +443,14 @@ fn parse_entry(line: &str) -> Option<Entry> {
     } else {
         below.split('/').map(OsString::from).collect()
     };
+    // A journal is only trusted to name lockgen's own temporary files: one that a repository
+    // commits cannot make this remove anything else.
+    let ours = |temporary: &str, what: &str| {
+        temporary.starts_with(&format!(".{name}.")) && temporary.ends_with(&format!(".{what}"))
+    };
+    if !ours(temporary, TEMP_SUFFIX) || (backup != "-" && !ours(backup, BACKUP_SUFFIX)) {
+        return None;
+    }
     Some(Entry {
         below,
         name: name.into(),
