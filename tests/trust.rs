@@ -2,6 +2,7 @@
 //! run on the real binary with real links, FIFOs and files: it reads nothing outside the
 //! project, writes through no link, takes no forged or edited cache, injects nothing into a
 //! terminal or a CI log, and stays bounded in time, memory and output.
+#![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
