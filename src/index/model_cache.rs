@@ -10,9 +10,12 @@ use crate::cache::Store;
 
 const NAME: &str = "models.bin";
 
-/// What the entry is stored under: the shape of [`Parsed`] changes with lockgen's version.
+/// Bumped whenever [`Parsed`] changes shape: its bytes are not self-describing.
+const SCHEMA: u32 = 2;
+
+/// What the entry is stored under: the schema and lockgen's version.
 fn key() -> String {
-    format!("models 1 {}", env!("CARGO_PKG_VERSION"))
+    format!("models {SCHEMA} {}", env!("CARGO_PKG_VERSION"))
 }
 
 #[derive(Deserialize)]
