@@ -6,8 +6,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::index::Project;
+use crate::index::{FileId, Project};
 use crate::rules::Finding;
+use crate::safe_fs::{self, Folder};
 
 /// The baseline file format this lockgen writes and reads.
 pub const FORMAT: u32 = 1;
@@ -61,21 +62,37 @@ struct Entry {
     message: String,
 }
 
-/// The hash behind a finding's fingerprint: the rule, the path, the enclosing class or method
-/// and the whitespace-normalised text of the primary line (not its number), so it survives
-/// moved lines.
-pub fn fingerprint_base(project: &Project, finding: &Finding) -> u64 {
-    let source = project.file(finding.file);
-    let line = source.line_column(finding.span.start).line;
-    let text = source
-        .lines
-        .line_span(&source.text, line)
-        .map_or("", |s| &source.text[s.start as usize..s.end as usize]);
-    let normalized = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let enclosing = project
-        .enclosing_symbol(finding.file, finding.span.start)
-        .unwrap_or_default();
-    fnv1a(&[finding.rule.code, &source.path, &enclosing, &normalized])
+/// Lines longer than this enter a fingerprint as a digest of their normalised text, computed
+/// once per line, rather than as the text itself: fingerprints of ordinary lines stay what they
+/// always were, and a megabyte-long line with thousands of findings costs one pass, not one per
+/// finding.
+const LONG_LINE: usize = 4096;
+
+/// Set each finding's fingerprint base: the hash of the rule, the path, the enclosing class or
+/// method and the whitespace-normalised text of the primary line (not its number), so it
+/// survives moved lines. Each line's text is normalised once, however many findings it holds.
+pub fn set_fingerprint_bases(project: &Project, findings: &mut [Finding]) {
+    let mut lines: HashMap<(FileId, usize), String> = HashMap::new();
+    for finding in findings {
+        let source = project.file(finding.file);
+        let line = source.lines.line_of(finding.span.start);
+        let text = lines.entry((finding.file, line)).or_insert_with(|| {
+            let raw = source
+                .lines
+                .line_span(&source.text, line)
+                .map_or("", |s| &source.text[s.start as usize..s.end as usize]);
+            let normalized = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+            if normalized.len() > LONG_LINE {
+                format!("blake3:{}", blake3::hash(normalized.as_bytes()).to_hex())
+            } else {
+                normalized
+            }
+        });
+        let enclosing = project
+            .enclosing_symbol(finding.file, finding.span.start)
+            .unwrap_or_default();
+        finding.fingerprint_base = fnv1a(&[finding.rule.code, &source.path, &enclosing, text]);
+    }
 }
 
 /// Fingerprints of findings in output order: the base hash, then `:2`, `:3` … for repeats.
@@ -108,8 +125,11 @@ fn fnv1a(parts: &[&str]) -> u64 {
     hash
 }
 
+/// Write the baseline all or nothing (a temporary file renamed into place). Inside the project,
+/// no folder on the way and no link at `path` is followed.
 pub fn write(
     path: &Path,
+    root: &Path,
     project: &Project,
     findings: &[Finding],
     fingerprints: &[String],
@@ -135,7 +155,10 @@ pub fn write(
     let mut text =
         serde_json::to_string_pretty(&file).map_err(|e| error(std::io::Error::other(e)))?;
     text.push('\n');
-    std::fs::write(path, text).map_err(error)
+    let (folder, name) = Folder::for_file(path, root).map_err(error)?;
+    folder
+        .write_atomic(&name, text.as_bytes(), "lockgen-tmp")
+        .map_err(error)
 }
 
 /// The fingerprints recorded in a baseline, each as often as it was recorded.
@@ -144,12 +167,23 @@ pub struct Baseline {
 }
 
 impl Baseline {
-    pub fn read(path: &Path) -> Result<Baseline, BaselineError> {
+    /// Read a baseline (at most 64 MB; a UTF-8 byte-order mark is fine). Inside the project
+    /// `root`, a link that leads outside it is not read.
+    pub fn read(path: &Path, root: &Path) -> Result<Baseline, BaselineError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Unreadable {
+        let unreadable = |source| BaselineError::Unreadable {
             path: shown.clone(),
             source,
-        })?;
+        };
+        if safe_fs::absolute(path).is_ok_and(|p| p.starts_with(root))
+            && safe_fs::leads_outside(root, path)
+        {
+            return Err(unreadable(std::io::Error::other(
+                "a symbolic link that leads outside the project; not read",
+            )));
+        }
+        let text = safe_fs::read_text_capped(path, safe_fs::MAX_BASELINE_BYTES)
+            .map_err(|e| unreadable(e.into()))?;
         let value: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| BaselineError::Invalid {
                 path: shown.clone(),

@@ -11,6 +11,7 @@ use toml::Spanned;
 
 use crate::cli::FailOn;
 use crate::rules::{Rule, Severity, registry};
+use crate::safe_fs;
 
 /// The file lockgen reads at the project root unless `--config` names another.
 pub const CONFIG_FILE: &str = "lockgen.toml";
@@ -100,20 +101,21 @@ impl Settings {
     pub fn resolve(root: &Path, cli: &CommandLine<'_>) -> Result<Settings, crate::Error> {
         let config_path = match cli.config {
             Some(path) => Some(path.to_path_buf()),
-            None => Some(root.join(CONFIG_FILE)).filter(|p| p.is_file()),
+            // A link is read (and refused if it leads out of the project), never skipped.
+            None => Some(root.join(CONFIG_FILE)).filter(|p| p.symlink_metadata().is_ok()),
+        };
+        let text = match &config_path {
+            Some(path) => read_config_text(path, root)?,
+            None => String::new(),
         };
         let file = match &config_path {
-            Some(path) => Some(read_config(path)?),
+            Some(path) => Some(parse_config(path, &text)?),
             None => None,
         };
         let shown = config_path
             .as_ref()
             .map(|p| p.display().to_string())
             .unwrap_or_default();
-        let text = match &config_path {
-            Some(path) => std::fs::read_to_string(path).unwrap_or_default(),
-            None => String::new(),
-        };
         let at = |span: std::ops::Range<usize>| line_column(&text, span.start);
 
         // Rule selection: the command line replaces the file's list.
@@ -262,10 +264,9 @@ impl Settings {
     /// `lockgen lint --show-settings`.
     pub fn render(&self) -> String {
         let mut text = String::new();
-        let config = self
-            .config_path
-            .as_ref()
-            .map_or("none".to_string(), |p| p.display().to_string());
+        let config = self.config_path.as_ref().map_or("none".to_string(), |p| {
+            crate::report::escape::visible(&p.display().to_string()).into_owned()
+        });
         let _ = writeln!(text, "config: {config}");
         let fail_on = match self.fail_on.0 {
             FailOn::Error => "error",
@@ -304,10 +305,12 @@ impl Settings {
     }
 }
 
+/// Values from the settings file, quoted; a line break or control character in one is shown
+/// escaped, never written raw.
 fn quote_list(items: &[String]) -> String {
     items
         .iter()
-        .map(|i| format!("\"{i}\""))
+        .map(|i| format!("\"{}\"", crate::report::escape::visible(i)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -322,16 +325,29 @@ fn parse_fail_on(text: &str) -> Option<FailOn> {
     }
 }
 
-fn read_config(path: &Path) -> Result<RawConfig, ConfigError> {
-    let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Unreadable {
-        path: shown.clone(),
+/// The settings file's text: at most 1 MB, a regular file (`--config /dev/zero` is an error,
+/// not 10 GB), a byte-order mark dropped; inside the project, not a link that leads out of it.
+fn read_config_text(path: &Path, root: &Path) -> Result<String, ConfigError> {
+    let unreadable = |source| ConfigError::Unreadable {
+        path: path.display().to_string(),
         source,
-    })?;
-    toml::from_str::<RawConfig>(&text).map_err(|e| {
+    };
+    if safe_fs::absolute(path).is_ok_and(|p| p.starts_with(root))
+        && safe_fs::leads_outside(root, path)
+    {
+        return Err(unreadable(std::io::Error::other(
+            "a symbolic link that leads outside the project; not read",
+        )));
+    }
+    safe_fs::read_text_capped(path, safe_fs::MAX_SETTINGS_BYTES).map_err(|e| unreadable(e.into()))
+}
+
+fn parse_config(path: &Path, text: &str) -> Result<RawConfig, ConfigError> {
+    let shown = path.display().to_string();
+    toml::from_str::<RawConfig>(text).map_err(|e| {
         let (line, column) = e
             .span()
-            .map_or((1, 1), |span| line_column(&text, span.start));
+            .map_or((1, 1), |span| line_column(text, span.start));
         invalid(&shown, line, column, with_suggestion(e.message()))
     })
 }

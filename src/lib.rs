@@ -15,6 +15,7 @@ pub mod metadata;
 pub mod project;
 pub mod report;
 pub mod rules;
+pub mod safe_fs;
 pub mod suppress;
 
 mod docs;
@@ -71,7 +72,12 @@ where
     match result {
         Ok(code) => code,
         Err(error) => {
-            let _ = writeln!(err, "lockgen: error: {error}");
+            // An error can name a file of the repository: escaped like every other line.
+            let sink = match &cli.command {
+                cli::Command::Lint(args) => lint::sink(args.format),
+                _ => report::escape::Sink::Terminal,
+            };
+            let _ = writeln!(err, "lockgen: error: {}", sink.line(&error.to_string()));
             EXIT_ERROR
         }
     }

@@ -1,22 +1,24 @@
-//! `lockgen lint`: discover, load, run the rules, filter (settings, suppressions, exclusions,
-//! focus, baseline), report; returns the exit code.
+//! `lockgen lint`, a pipeline: discover the project, load it (or the last run's results),
+//! analyse it, filter the findings (settings, suppressions, focus, exclusions, baseline) and
+//! render them; returns the exit code.
+
+mod results;
 
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use std::collections::HashMap;
-
 use crate::baseline::{self, Baseline};
-use crate::cache::{self, CacheDir, CachedFinding, ModelCache, Results};
+use crate::cache::{Store, Unavailable};
 use crate::cli::{Color, FailOn, Format, LintArgs};
 use crate::config::{CommandLine, Settings};
 use crate::error::Error;
-use crate::index::{self, FileId, Project};
-use crate::project;
+use crate::index::{self, ModelCache, Project};
+use crate::project::{self, Discovery};
+use crate::report::escape::Sink;
 use crate::report::{self, Report, Summary, human::HumanOptions};
-use crate::rules::{Finding, Related, Rule, Severity, registry};
+use crate::rules::{Finding, Rule, Severity};
 use crate::suppress::Suppressions;
 
 /// What the output is written to: a terminal gets colour and its own width; anything else
@@ -45,21 +47,206 @@ impl Terminal {
     }
 }
 
-/// Run the rules over the project, in parallel; the order is fixed later by sorting.
+/// Run the rules over the project, in parallel; the order is fixed later by sorting. Related
+/// locations are capped here, for every rule and every format.
 pub fn run_rules(project: &Project, rules: &[&'static dyn Rule]) -> Vec<Finding> {
     rules
         .par_iter()
         .flat_map_iter(|rule| {
             let mut findings = Vec::new();
             rule.check(project, &mut findings);
+            for finding in &mut findings {
+                finding.cap_related();
+            }
             findings
         })
         .collect()
 }
 
+pub fn lint(
+    args: &LintArgs,
+    terminal: Terminal,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, Error> {
+    let mut log = Log::new(sink(args.format), err);
+    let mut timings = Timings::start();
+
+    // Discover: the project, its files and the settings of this run.
+    let discovery = project::discover(&args.paths)?;
+    let settings = Settings::resolve(
+        &discovery.root,
+        &CommandLine {
+            select: &args.select,
+            ignore: &args.ignore,
+            fail_on: args.fail_on,
+            config: args.config.as_deref(),
+        },
+    )?;
+    if args.show_settings {
+        write_output(out, settings.render().as_bytes())?;
+        return Ok(0);
+    }
+    for note in &discovery.notes {
+        log.line(note);
+    }
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(|path| Baseline::read(path, &discovery.root))
+        .transpose()?;
+    timings.lap("discover");
+
+    // Load and analyse: the last run's results when nothing changed, else parse and run rules.
+    let store = (!args.no_cache)
+        .then(|| open_cache(&discovery.root, &mut log))
+        .flatten();
+    let analysis = analyse(&discovery, &settings.rules, store.as_ref(), &mut timings)?;
+
+    // Filter: what this run reports, in output order, with fingerprints.
+    let mut kept = filter(analysis, &settings, discovery.focus.as_deref());
+    timings.lap("rules");
+    if let Some(path) = &args.write_baseline {
+        baseline::write(
+            path,
+            &discovery.root,
+            &kept.project,
+            &kept.findings,
+            &kept.fingerprints,
+        )?;
+        log.line(&format!(
+            "wrote {} findings to the baseline {}",
+            kept.findings.len(),
+            path.display()
+        ));
+    }
+    let baselined = baseline.map(|baseline| kept.drop_baselined(baseline));
+
+    // Render.
+    let summary = Summary::new(&kept.project, &kept.findings, baselined);
+    render(args, terminal, &kept, &settings, summary, out)?;
+    timings.lap("report");
+    log.suppression_notes(&kept, args.report_unused_suppressions);
+    if args.timings {
+        log.raw(&timings.render(discovery.files.len()));
+    }
+    if args.write_baseline.is_some() {
+        return Ok(0);
+    }
+    Ok(i32::from(fails(&kept.findings, settings.fail_on.0)))
+}
+
+/// The project's cache, or none (with a note when there is something to say: a link where the
+/// cache folder should be).
+fn open_cache(root: &std::path::Path, log: &mut Log<'_>) -> Option<Store> {
+    Store::open(root)
+        .map_err(|Unavailable(note)| note.inspect(|note| log.line(note)))
+        .ok()
+}
+
+/// What analysis returns: the project (whole, or only its files when the results came from the
+/// cache), every finding of the rules that ran, and the suppressions in the source.
+struct Analysis {
+    project: Project,
+    findings: Vec<Finding>,
+    suppressions: Suppressions,
+}
+
+fn analyse(
+    discovery: &Discovery,
+    rules: &[&'static dyn Rule],
+    store: Option<&Store>,
+    timings: &mut Timings,
+) -> Result<Analysis, Error> {
+    let raw = index::read(discovery)?;
+    timings.lap("read");
+    let key = store.map(|_| results::key(rules, discovery, &raw));
+    if let (Some(store), Some(key)) = (store, &key)
+        && let Some((findings, suppressions)) = results::load(store, key, discovery)
+    {
+        // Nothing changed since the last run: its results stand; no parsing, no analysis.
+        return Ok(Analysis {
+            project: index::light(discovery, raw),
+            findings,
+            suppressions,
+        });
+    }
+    let mut models = match store {
+        Some(store) => ModelCache::load(store),
+        None => ModelCache::disabled(),
+    };
+    let mut project = index::parse(discovery, raw, &mut models)?;
+    timings.lap("parse");
+    project.analyse();
+    timings.lap("index");
+    let mut findings = run_rules(&project, rules);
+    baseline::set_fingerprint_bases(&project, &mut findings);
+    let suppressions = Suppressions::collect(&project);
+    if let (Some(store), Some(key)) = (store, &key) {
+        results::save(store, key, &project, &findings, &suppressions);
+    }
+    Ok(Analysis {
+        project,
+        findings,
+        suppressions,
+    })
+}
+
+/// What a run reports, in output order, with the fingerprints; and the suppressions, marked
+/// with what they suppressed.
+struct Kept {
+    project: Project,
+    findings: Vec<Finding>,
+    fingerprints: Vec<String>,
+    suppressions: Suppressions,
+}
+
+/// Apply the run's settings (severities, exclusions), the suppressions in the source and the
+/// focus on given files; sort; fingerprint.
+fn filter(analysis: Analysis, settings: &Settings, focus: Option<&[String]>) -> Kept {
+    let Analysis {
+        project,
+        mut findings,
+        mut suppressions,
+    } = analysis;
+    for finding in &mut findings {
+        finding.severity = settings.severity_of(
+            finding.rule.code,
+            finding.severity,
+            finding.object.as_deref(),
+        );
+    }
+    suppressions.apply(&project, &mut findings);
+    findings
+        .retain(|f| in_focus(&project, focus, f) && !settings.is_excluded(project.path(f.file)));
+    report::sort(&project, &mut findings);
+    let fingerprints = baseline::fingerprints(&findings);
+    Kept {
+        project,
+        findings,
+        fingerprints,
+        suppressions,
+    }
+}
+
+impl Kept {
+    /// Drop the findings the baseline records; returns how many went.
+    fn drop_baselined(&mut self, baseline: Baseline) -> usize {
+        let new = baseline.new_findings(&self.fingerprints);
+        let before = self.findings.len();
+        let mut keep = new.iter();
+        self.findings
+            .retain(|_| keep.next().copied().unwrap_or(true));
+        let mut keep = new.iter();
+        self.fingerprints
+            .retain(|_| keep.next().copied().unwrap_or(true));
+        before - self.findings.len()
+    }
+}
+
 /// Keep only findings in the focused files or folders, when paths narrower than the root
 /// were given.
-fn in_focus(project: &Project, focus: &Option<Vec<String>>, finding: &Finding) -> bool {
+fn in_focus(project: &Project, focus: Option<&[String]>, finding: &Finding) -> bool {
     let Some(focus) = focus else {
         return true;
     };
@@ -82,118 +269,22 @@ fn fails(findings: &[Finding], fail_on: FailOn) -> bool {
     findings.iter().any(|f| f.severity >= threshold)
 }
 
-pub fn lint(
+fn render(
     args: &LintArgs,
     terminal: Terminal,
+    kept: &Kept,
+    settings: &Settings,
+    summary: Summary,
     out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Result<i32, Error> {
-    let mut timings = Timings::start();
-    let discovery = project::discover(&args.paths)?;
-    let settings = Settings::resolve(
-        &discovery.root,
-        &CommandLine {
-            select: &args.select,
-            ignore: &args.ignore,
-            fail_on: args.fail_on,
-            config: args.config.as_deref(),
-        },
-    )?;
-    if args.show_settings {
-        write_output(out, settings.render().as_bytes())?;
-        return Ok(0);
-    }
-    // Notes are advisory; a closed stderr must not fail the run.
-    for note in &discovery.notes {
-        let _ = writeln!(err, "lockgen: {note}");
-    }
-    timings.lap("discover");
-    let raw = index::read(&discovery)?;
-    timings.lap("read");
-
-    let cache_dir = (!args.no_cache).then(|| CacheDir::for_root(&discovery.root));
-    let codes: Vec<&str> = settings.rules.iter().map(|r| r.meta().code).collect();
-    let hashes: Vec<(&str, u64)> = discovery
-        .files
-        .iter()
-        .zip(&raw)
-        .map(|(file, raw)| (file.path.as_str(), raw.hash))
-        .collect();
-    let key = cache::results_key(&codes, &hashes);
-    let cached = cache_dir
-        .as_ref()
-        .and_then(|dir| cache::load_results(dir, key));
-    let (project, results) = match cached {
-        // Nothing changed since the last run: its findings stand; no parsing, no analysis.
-        Some(results) => (index::light(&discovery, raw), results),
-        None => {
-            let mut models = match &cache_dir {
-                Some(dir) => ModelCache::load(dir.clone()),
-                None => ModelCache::disabled(),
-            };
-            let mut project = index::parse(&discovery, raw, &mut models)?;
-            timings.lap("parse");
-            project.analyse();
-            timings.lap("index");
-            let findings = run_rules(&project, &settings.rules);
-            let results = to_results(&project, &findings);
-            if let Some(dir) = &cache_dir {
-                cache::save_results(dir, key, results.clone());
-            }
-            (project, results)
-        }
-    };
-
-    let files: HashMap<&str, FileId> = project
-        .files
-        .iter()
-        .enumerate()
-        .map(|(index, file)| (file.path.as_str(), FileId(index as u32)))
-        .collect();
-    let mut findings = from_results(&files, &results);
-    let mut suppressions =
-        Suppressions::from_cached(&files, &results.suppressions, &results.unknown_codes);
-    for finding in &mut findings {
-        finding.severity = settings.severity_of(
-            finding.rule.code,
-            finding.severity,
-            finding.object.as_deref(),
-        );
-    }
-    suppressions.apply(&project, &mut findings);
-    findings.retain(|f| {
-        in_focus(&project, &discovery.focus, f) && !settings.is_excluded(project.path(f.file))
-    });
-    report::sort(&project, &mut findings);
-    let mut fingerprints = baseline::fingerprints(&findings);
-    timings.lap("rules");
-
-    if let Some(path) = &args.write_baseline {
-        baseline::write(path, &project, &findings, &fingerprints)?;
-        let _ = writeln!(
-            err,
-            "lockgen: wrote {} findings to the baseline {}",
-            findings.len(),
-            path.display()
-        );
-    }
-    let mut baselined = None;
-    if let Some(path) = &args.baseline {
-        let fresh = Baseline::read(path)?.new_findings(&fingerprints);
-        baselined = Some(fresh.iter().filter(|new| !**new).count());
-        let mut keep = fresh.into_iter();
-        let mut keep_fingerprint = keep.clone();
-        findings.retain(|_| keep.next().unwrap_or(true));
-        fingerprints.retain(|_| keep_fingerprint.next().unwrap_or(true));
-    }
-
-    let summary = Summary::new(&project, &findings, baselined);
+) -> Result<(), Error> {
+    let project = &kept.project;
+    let findings = &kept.findings;
     let report = Report {
-        project: &project,
-        findings: &findings,
-        fingerprints: &fingerprints,
+        project,
+        findings,
+        fingerprints: &kept.fingerprints,
         rules: &settings.rules,
-        summary: summary.clone(),
+        summary,
     };
     let written = match args.format {
         Format::Human => {
@@ -206,101 +297,65 @@ pub fn lint(
                 color,
                 width: terminal.width,
             };
-            report::human::render(&project, &findings, &summary, options, out)
+            report::human::render(project, findings, &report.summary, options, out)
         }
-        Format::Json => report::json::render(&project, &findings, &summary, out),
+        Format::Json => report::json::render(project, findings, &report.summary, out),
         Format::Sarif => report::sarif::render(&report, out),
         Format::Github => report::github::render(&report, out),
         Format::Junit => report::junit::render(&report, out),
     };
-    written_or_closed(written)?;
-    timings.lap("report");
+    written_or_closed(written)
+}
 
-    for unknown in &suppressions.unknown {
-        let _ = writeln!(
-            err,
-            "lockgen: {}: unknown rule `{}` in a suppression",
-            project.location(unknown.file, unknown.span.start),
-            unknown.given
-        );
+/// Where the run's stderr lines end up, by its output format.
+pub fn sink(format: Format) -> Sink {
+    match format {
+        Format::Github => Sink::GithubLog,
+        _ => Sink::Terminal,
     }
-    if args.report_unused_suppressions {
-        for unused in suppressions.unused() {
-            let _ = writeln!(
-                err,
-                "lockgen: {}: unused suppression of {}: it suppressed nothing",
-                project.location(unused.file, unused.span.start),
-                unused.codes.join(", ")
-            );
+}
+
+/// lockgen's lines on stderr, each escaped for where the run's output goes: a note can echo a
+/// file name, and no file name may start a workflow command or move a terminal's cursor.
+/// Notes are advisory; a closed stderr does not fail the run.
+struct Log<'w> {
+    err: &'w mut dyn Write,
+    sink: Sink,
+}
+
+impl<'w> Log<'w> {
+    fn new(sink: Sink, err: &'w mut dyn Write) -> Log<'w> {
+        Log { err, sink }
+    }
+
+    fn line(&mut self, text: &str) {
+        let _ = writeln!(self.err, "lockgen: {}", self.sink.line(text));
+    }
+
+    /// Text of lockgen's own making (timings), as it is.
+    fn raw(&mut self, text: &str) {
+        let _ = write!(self.err, "{text}");
+    }
+
+    fn suppression_notes(&mut self, kept: &Kept, unused: bool) {
+        let project = &kept.project;
+        for unknown in &kept.suppressions.unknown {
+            self.line(&format!(
+                "{}: unknown rule `{}` in a suppression",
+                project.location(unknown.file, unknown.span.start),
+                unknown.given
+            ));
+        }
+        if unused {
+            for entry in kept.suppressions.unused() {
+                self.line(&format!(
+                    "{}: unused suppression of {}: it suppressed nothing",
+                    project.location(entry.file, entry.span.start),
+                    entry.codes.join(", ")
+                ));
+            }
         }
     }
-    if args.timings {
-        let _ = write!(err, "{}", timings.render(discovery.files.len()));
-    }
-    if args.write_baseline.is_some() {
-        return Ok(0);
-    }
-    Ok(i32::from(fails(&findings, settings.fail_on.0)))
-}
-
-/// A run's findings (with their fingerprint bases) and suppressions, as data for the cache.
-fn to_results(project: &Project, findings: &[Finding]) -> Results {
-    let suppressions = Suppressions::collect(project);
-    let (entries, unknown_codes) = suppressions.to_cached(project);
-    Results {
-        findings: findings
-            .iter()
-            .map(|f| CachedFinding {
-                rule: f.rule.code.to_string(),
-                severity: f.severity,
-                path: project.path(f.file).to_string(),
-                span: f.span,
-                message: f.message.clone(),
-                help: f.help.clone(),
-                object: f.object.clone(),
-                related: f
-                    .related
-                    .iter()
-                    .map(|r| (project.path(r.file).to_string(), r.span, r.message.clone()))
-                    .collect(),
-                fingerprint_base: baseline::fingerprint_base(project, f),
-            })
-            .collect(),
-        suppressions: entries,
-        unknown_codes,
-    }
-}
-
-fn from_results(files: &HashMap<&str, FileId>, results: &Results) -> Vec<Finding> {
-    results
-        .findings
-        .iter()
-        .filter_map(|cached| {
-            let rule = registry::find(&cached.rule)?.meta();
-            let mut finding = Finding::new(
-                rule,
-                *files.get(cached.path.as_str())?,
-                cached.span,
-                cached.message.clone(),
-            );
-            finding.severity = cached.severity;
-            finding.help = cached.help.clone();
-            finding.object = cached.object.clone();
-            finding.fingerprint_base = cached.fingerprint_base;
-            finding.related = cached
-                .related
-                .iter()
-                .filter_map(|(path, span, message)| {
-                    Some(Related {
-                        file: *files.get(path.as_str())?,
-                        span: *span,
-                        message: message.clone(),
-                    })
-                })
-                .collect();
-            Some(finding)
-        })
-        .collect()
 }
 
 fn write_output(out: &mut dyn Write, bytes: &[u8]) -> Result<(), Error> {

@@ -2,13 +2,15 @@
 //! the end of its line (`<!-- lockgen:ignore LCK003 reason -->` in metadata XML), and
 //! `@SuppressWarnings('lockgen:LCK008')` on a class or method.
 
+use serde::{Deserialize, Serialize};
+
 use crate::apex::Span;
 use crate::apex::model::Modifiers;
 use crate::index::{FileId, Project};
 use crate::rules::{Finding, registry};
 
 /// What a suppression covers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Scope {
     /// A 1-based line.
     Line(usize),
@@ -232,40 +234,51 @@ fn next_code_line(source: &crate::index::SourceFile, text: &str, line: usize) ->
     line + 1
 }
 
+/// Suppressions as data, by path instead of file id: what a run keeps between runs, so that a
+/// warm run applies them without parsing anything.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SavedSuppressions {
+    entries: Vec<SavedSuppression>,
+    /// `(path, span, given)` of directives naming unknown rules.
+    unknown: Vec<(String, Span, String)>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SavedSuppression {
+    path: String,
+    span: Span,
+    codes: Vec<String>,
+    scope: Scope,
+}
+
 impl Suppressions {
-    /// As cache data (paths instead of file ids).
-    pub fn to_cached(
-        &self,
-        project: &Project,
-    ) -> (
-        Vec<crate::cache::CachedSuppression>,
-        Vec<(String, Span, String)>,
-    ) {
-        let entries = self
-            .entries
-            .iter()
-            .map(|e| crate::cache::CachedSuppression {
-                path: project.path(e.file).to_string(),
-                span: e.span,
-                codes: e.codes.iter().map(|c| (*c).to_string()).collect(),
-                scope: (&e.scope).into(),
-            })
-            .collect();
-        let unknown = self
-            .unknown
-            .iter()
-            .map(|u| (project.path(u.file).to_string(), u.span, u.given.clone()))
-            .collect();
-        (entries, unknown)
+    pub fn save(&self, project: &Project) -> SavedSuppressions {
+        SavedSuppressions {
+            entries: self
+                .entries
+                .iter()
+                .map(|e| SavedSuppression {
+                    path: project.path(e.file).to_string(),
+                    span: e.span,
+                    codes: e.codes.iter().map(|c| (*c).to_string()).collect(),
+                    scope: e.scope.clone(),
+                })
+                .collect(),
+            unknown: self
+                .unknown
+                .iter()
+                .map(|u| (project.path(u.file).to_string(), u.span, u.given.clone()))
+                .collect(),
+        }
     }
 
-    /// Back from cache data; entries for files no longer in the project are dropped.
-    pub fn from_cached(
+    /// Back from data; entries for files no longer in the project are dropped.
+    pub fn restore(
+        saved: &SavedSuppressions,
         files: &std::collections::HashMap<&str, FileId>,
-        entries: &[crate::cache::CachedSuppression],
-        unknown: &[(String, Span, String)],
     ) -> Suppressions {
-        let entries = entries
+        let entries = saved
+            .entries
             .iter()
             .filter_map(|e| {
                 Some(Suppression {
@@ -276,12 +289,13 @@ impl Suppressions {
                         .iter()
                         .filter_map(|c| registry::find(c).map(|r| r.meta().code))
                         .collect(),
-                    scope: (&e.scope).into(),
+                    scope: e.scope.clone(),
                     used: false,
                 })
             })
             .collect();
-        let unknown = unknown
+        let unknown = saved
+            .unknown
             .iter()
             .filter_map(|(path, span, given)| {
                 Some(UnknownCode {

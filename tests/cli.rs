@@ -46,6 +46,7 @@ fn json_output_follows_the_contract() {
         "end_line",
         "end_column",
         "message",
+        "help",
         "object",
         "related",
     ];
@@ -59,6 +60,10 @@ fn json_output_follows_the_contract() {
         assert!(!finding["path"].as_str().unwrap().contains('\\'));
         assert!(finding["line"].as_u64().unwrap() >= 1);
         assert!(finding["column"].as_u64().unwrap() >= 1);
+        assert!(
+            finding["help"].is_null() || finding["help"].as_str().is_some_and(|h| !h.is_empty()),
+            "help is the fix line, or null"
+        );
         for related in finding["related"].as_array().unwrap() {
             let mut keys: Vec<&str> = related
                 .as_object()

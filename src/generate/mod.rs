@@ -4,6 +4,7 @@
 
 pub mod names;
 mod templates;
+mod write;
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -646,32 +647,12 @@ fn trigger(args: &TriggerArgs, target: &Target) -> Result<Vec<GeneratedFile>, Ge
 
 // ---- writing ----
 
-/// Write every file or none: refuse if any exists (without `--force`), then write each to a
-/// temporary file beside it and rename it into place.
+/// Write every file or none (see [`write`]): refuse if any exists (without `--force`), stage
+/// each in a temporary file created exclusively beside it, then rename them all into place;
+/// a failure part-way undoes what was done, and no folder below the project root is followed
+/// through a link.
 pub fn write_files(files: &[GeneratedFile], force: bool) -> Result<(), GenerateError> {
-    if !force && let Some(existing) = files.iter().find(|f| f.path.exists()) {
-        return Err(GenerateError::Exists(existing.shown.clone()));
-    }
-    for file in files {
-        let error = |source| GenerateError::Write {
-            path: file.shown.clone(),
-            source,
-        };
-        let dir = file.path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(error)?;
-        let name = file
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let temporary = dir.join(format!(".{name}.lockgen-tmp"));
-        std::fs::write(&temporary, &file.content).map_err(error)?;
-        if let Err(e) = std::fs::rename(&temporary, &file.path) {
-            let _ = std::fs::remove_file(&temporary);
-            return Err(error(e));
-        }
-    }
-    Ok(())
+    write::write_all(files, force)
 }
 
 /// `lockgen new --list`.

@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::ModelCache;
 use super::{ApexUnit, FieldUnit, FileId, FileProblem, Program, Project, SourceFile};
 use crate::apex::model::{ApexFile, ApexFileKind};
 use crate::apex::parser::GrammarError;
 use crate::apex::{LineIndex, Span, parse_apex};
-use crate::cache::ModelCache;
 use crate::metadata::{
     self, CustomMetadataRecord, FieldMeta, MetadataProblem, ObjectMeta, TriggerStatus,
 };
@@ -58,8 +58,9 @@ pub struct RawFile {
     problems: Vec<(Span, String)>,
     /// Not text at all (NUL bytes): never parsed.
     binary: bool,
-    /// xxh3 of the bytes on disk: the cache key.
-    pub hash: u64,
+    /// BLAKE3 (128 bits) of the bytes on disk: the cache key, which no crafted file can share
+    /// with another.
+    pub hash: u128,
 }
 
 /// Read every inventory file, in parallel. The first unreadable file (in path order) is an
@@ -74,7 +75,7 @@ pub fn read(discovery: &Discovery) -> Result<Vec<RawFile>, LoadError> {
 pub fn parse(
     discovery: &Discovery,
     raw: Vec<RawFile>,
-    cache: &mut ModelCache,
+    cache: &mut ModelCache<'_>,
 ) -> Result<Project, LoadError> {
     let cached: Vec<Option<Parsed>> = discovery
         .files
@@ -94,7 +95,7 @@ pub fn parse(
         })
         .collect::<Result<_, _>>()?;
     if changed && cache.enabled() {
-        let entries: Vec<(&str, u64, &Parsed)> = discovery
+        let entries: Vec<(&str, u128, &Parsed)> = discovery
             .files
             .iter()
             .zip(&raw)
@@ -180,11 +181,14 @@ pub fn load(discovery: &Discovery) -> Result<Project, LoadError> {
 }
 
 fn read_file(file: &InventoryFile) -> Result<RawFile, LoadError> {
-    let bytes = std::fs::read(&file.abs).map_err(|source| LoadError::Unreadable {
-        path: file.path.clone(),
-        source,
-    })?;
-    let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
+    let bytes = crate::safe_fs::read_capped(&file.abs, crate::safe_fs::MAX_INPUT_BYTES).map_err(
+        |error| LoadError::Unreadable {
+            path: file.path.clone(),
+            source: error.into(),
+        },
+    )?;
+    let digest = blake3::hash(&bytes);
+    let hash = u128::from_le_bytes(digest.as_bytes()[..16].try_into().unwrap_or_default());
     let mut problems = Vec::new();
     let (text, binary) = match decode(bytes) {
         Decoded::Text(text) => (text, false),

@@ -8,6 +8,7 @@ pub mod frameworks;
 pub mod held;
 mod load;
 pub mod metadata_index;
+mod model_cache;
 pub mod program;
 pub mod scan;
 pub mod symbols;
@@ -22,6 +23,7 @@ use crate::metadata::{CustomMetadataRecord, FieldMeta, ObjectMeta, TriggerStatus
 use crate::project::FileKind;
 
 pub use load::{Content, LoadError, Parsed, RawFile, light, load, parse, read};
+pub use model_cache::ModelCache;
 pub use program::Program;
 
 /// Index of a file in [`Project::files`]; files are sorted by path, so ids are stable.

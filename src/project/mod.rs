@@ -9,6 +9,8 @@ use std::path::{Component, Path, PathBuf};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use walkdir::WalkDir;
 
+use crate::safe_fs;
+
 pub use sfdx::SfdxProject;
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -121,6 +123,8 @@ pub struct Discovery {
 }
 
 const SFDX_PROJECT: &str = "sfdx-project.json";
+/// Why a path of the repository is not read: its target is never named.
+const OUTSIDE: &str = "a symbolic link that leads outside the project; skipped";
 const PACKAGE_XML: &str = "package.xml";
 
 /// Discover the project around `paths` (the working directory when empty) and list its files.
@@ -180,13 +184,27 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovery, ProjectError> {
     let mut default_package_dir = None;
     let (package_dirs, source_api_version) = match layout {
         Layout::Source => {
-            let project = SfdxProject::read(&root.join(SFDX_PROJECT))?;
+            let sfdx = root.join(SFDX_PROJECT);
+            if safe_fs::leads_outside(&root, &sfdx) {
+                return Err(ProjectError::Unreadable {
+                    path: SFDX_PROJECT.to_string(),
+                    source: std::io::Error::other(
+                        "a symbolic link that leads outside the project; not read",
+                    ),
+                });
+            }
+            let project = SfdxProject::read(&sfdx)?;
             let mut dirs = Vec::new();
             for (index, dir) in project.package_dirs.iter().enumerate() {
                 if index == project.default_dir {
                     default_package_dir = normalize_relative(dir);
                 }
                 match normalize_relative(dir) {
+                    Some(rel) if safe_fs::leads_outside(&root, &root.join(&rel)) => {
+                        notes.push(format!(
+                            "package directory `{dir}` in {SFDX_PROJECT} is {OUTSIDE}"
+                        ));
+                    }
                     Some(rel) if root.join(&rel).is_dir() => dirs.push(rel),
                     Some(rel) => notes.push(format!(
                         "package directory `{dir}` in {SFDX_PROJECT} does not exist; skipped ({})",
@@ -310,10 +328,21 @@ fn focus_paths(root: &Path, absolute: &[PathBuf]) -> Option<Vec<String>> {
 fn load_forceignore(root: &Path, notes: &mut Vec<String>) -> Gitignore {
     let path = root.join(".forceignore");
     let mut builder = GitignoreBuilder::new(root);
-    if path.is_file()
-        && let Some(error) = builder.add(&path)
-    {
-        notes.push(format!(".forceignore: {error}"));
+    if path.symlink_metadata().is_ok() {
+        if safe_fs::leads_outside(root, &path) {
+            notes.push(format!(".forceignore: {OUTSIDE}"));
+        } else {
+            match safe_fs::read_text_capped(&path, safe_fs::MAX_SETTINGS_BYTES) {
+                Ok(text) => {
+                    for line in text.lines() {
+                        if let Err(error) = builder.add_line(Some(path.clone()), line) {
+                            notes.push(format!(".forceignore: {error}"));
+                        }
+                    }
+                }
+                Err(error) => notes.push(format!(".forceignore: {error}; not read")),
+            }
+        }
     }
     builder.build().unwrap_or_else(|error| {
         notes.push(format!(".forceignore ignored: {error}"));
@@ -360,14 +389,37 @@ fn collect_files(
         if entry.file_type().is_dir() {
             continue;
         }
-        let Some(kind) = classify(entry.path()) else {
+        let kind = classify(entry.path());
+        let is_link = entry.path_is_symlink();
+        // Most files are neither lockgen's nor links: skip them before any allocation.
+        if kind.is_none() && !is_link {
             continue;
-        };
+        }
         let Some(path) = relative_to_root(root, entry.path()) else {
             continue;
         };
-        // Follow a symlinked file to see what it is; never read FIFOs or devices, which block.
-        match fs::metadata(entry.path()) {
+        let mut abs = entry.path().to_path_buf();
+        if is_link {
+            // A link is read only when it leads to a file inside the project; its target is
+            // never named. Links to folders are not followed.
+            match fs::canonicalize(entry.path()) {
+                Ok(real) if !real.starts_with(root) => {
+                    notes.push(format!("{path}: {OUTSIDE}"));
+                    continue;
+                }
+                Ok(real) if real.is_dir() => continue,
+                Ok(real) => abs = real,
+                Err(source) if kind.is_some() => {
+                    return Err(ProjectError::Unreadable { path, source });
+                }
+                Err(_) => continue,
+            }
+        }
+        let Some(kind) = kind else {
+            continue;
+        };
+        // Never read FIFOs or devices, which block.
+        match fs::metadata(&abs) {
             Ok(meta) if meta.is_file() => {}
             Ok(_) => {
                 notes.push(format!("{path}: not a regular file; skipped"));
@@ -375,11 +427,7 @@ fn collect_files(
             }
             Err(source) => return Err(ProjectError::Unreadable { path, source }),
         }
-        files.push(InventoryFile {
-            path,
-            abs: entry.path().to_path_buf(),
-            kind,
-        });
+        files.push(InventoryFile { path, abs, kind });
     }
     Ok(())
 }

@@ -32,10 +32,13 @@ struct RawPackageDirectory {
 impl SfdxProject {
     pub fn read(path: &Path) -> Result<SfdxProject, ProjectError> {
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| ProjectError::Unreadable {
-            path: shown.clone(),
-            source,
-        })?;
+        let bytes =
+            crate::safe_fs::read_capped(path, crate::safe_fs::MAX_SETTINGS_BYTES).map_err(|e| {
+                ProjectError::Unreadable {
+                    path: shown.clone(),
+                    source: e.into(),
+                }
+            })?;
         let malformed =
             |line: usize, column: usize, message: String| ProjectError::MalformedSfdxProject {
                 path: shown.clone(),

@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 
+use super::escape::{workflow_data as data, workflow_property as property};
 use super::{Report, human::summary_line, workspace_path};
 use crate::rules::Severity;
 
@@ -36,18 +37,6 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     writeln!(out, "{}", summary_line(&report.summary))
-}
-
-/// Escaping for the message part of a workflow command.
-fn data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escaping for a property value (`file=…`, `title=…`).
-fn property(text: &str) -> String {
-    data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use miette::{
 };
 
 use super::Summary;
+use super::escape::{self, visible};
 use crate::apex::Span;
 use crate::index::{FileId, Project};
 use crate::rules::{Finding, Severity};
@@ -43,9 +44,9 @@ pub fn render(
             // A span the renderer cannot place: fall back to a plain line, never lose a finding.
             text = format!(
                 "{}: {} {}\n",
-                project.location(finding.file, finding.span.start),
+                visible(&project.location(finding.file, finding.span.start)),
                 finding.rule.code,
-                finding.message
+                visible(&finding.message)
             );
         }
         out.write_all(text.as_bytes())?;
@@ -90,13 +91,115 @@ fn plural(count: usize, word: &str) -> String {
     }
 }
 
-/// A file's text under its project-relative name, for miette.
-struct FileSource<'p> {
-    name: &'p str,
-    text: &'p str,
+/// Source lines are shown up to this many bytes; a longer line is cut around the span, so a
+/// finding at column 100,000 renders (and costs) like one at column 10.
+const MAX_LINE_BYTES: usize = 160;
+/// How much of a cut line is kept before the span.
+const KEEP_BEFORE: usize = 48;
+
+/// The lines around a span as they are shown: one line of context on either side, long lines
+/// cut with `…`, unsafe characters made visible, line breaks normalised to `\n`. Offsets into
+/// it are not offsets into the file, so it carries where it starts in the file.
+struct Excerpt {
+    /// The file's path, escaped.
+    name: String,
+    text: String,
+    /// 0-based line of the file where `text` starts.
+    first_line: usize,
+    /// The span, in `text`.
+    span: Span,
+    /// 0-based line and byte column of the span's start in the file (what miette shows in the
+    /// header).
+    origin: (usize, usize),
 }
 
-impl SourceCode for FileSource<'_> {
+impl Excerpt {
+    fn new(project: &Project, file: FileId, span: Span) -> Excerpt {
+        let source = project.file(file);
+        let text = source.text.as_str();
+        let lines = &source.lines;
+        let start = (span.start as usize).min(text.len());
+        let end = (span.end as usize).clamp(start, text.len());
+        let start_line = lines.line_of(start as u32);
+        let end_line = lines.line_of(end.saturating_sub(1).max(start) as u32);
+        let first = start_line.saturating_sub(1).max(1);
+        let last = (end_line + 1).min(lines.line_count());
+        let line_start = lines
+            .line_span(text, start_line)
+            .map_or(0, |s| s.start as usize);
+        let mut excerpt = Excerpt {
+            name: visible(&source.path).into_owned(),
+            text: String::new(),
+            first_line: first - 1,
+            span: Span::default(),
+            origin: (start_line - 1, start - line_start),
+        };
+        let (mut new_start, mut new_end) = (None, None);
+        for number in first..=last {
+            let Some(line) = lines.line_span(text, number) else {
+                break;
+            };
+            if number > first {
+                excerpt.text.push('\n');
+            }
+            let (from, to) = (line.start as usize, line.end as usize);
+            // Where the window of a long line goes: around the span's start or end, if here.
+            let focus = if (from..=to).contains(&start) {
+                start
+            } else if (from..=to).contains(&end) {
+                end
+            } else {
+                from
+            };
+            let mut cut_from = from;
+            if to - from > MAX_LINE_BYTES {
+                cut_from = floor_boundary(text, focus.saturating_sub(KEEP_BEFORE).max(from));
+            }
+            let cut_to = if to - cut_from > MAX_LINE_BYTES {
+                floor_boundary(text, cut_from + MAX_LINE_BYTES)
+            } else {
+                to
+            };
+            if cut_from > from {
+                excerpt.text.push('…');
+            }
+            for (offset, c) in text[cut_from..cut_to].char_indices() {
+                let at = cut_from + offset;
+                if new_start.is_none() && at >= start && number >= start_line {
+                    new_start = Some(excerpt.text.len());
+                }
+                if new_end.is_none() && at >= end && number >= start_line {
+                    new_end = Some(excerpt.text.len());
+                }
+                escape::snippet_char(&mut excerpt.text, c);
+            }
+            // A span that starts or ends past the window (or on the line break) maps to its edge.
+            if number == start_line && new_start.is_none() {
+                new_start = Some(excerpt.text.len());
+            }
+            if number == end_line && new_end.is_none() {
+                new_end = Some(excerpt.text.len());
+            }
+            if cut_to < to {
+                excerpt.text.push('…');
+            }
+        }
+        let new_start = new_start.unwrap_or(excerpt.text.len());
+        let new_end = new_end.unwrap_or(excerpt.text.len()).max(new_start);
+        excerpt.span = Span::new(new_start, new_end);
+        excerpt
+    }
+}
+
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+impl SourceCode for Excerpt {
     fn read_span<'a>(
         &'a self,
         span: &SourceSpan,
@@ -106,92 +209,93 @@ impl SourceCode for FileSource<'_> {
         let inner = self
             .text
             .read_span(span, context_lines_before, context_lines_after)?;
+        // The header names the span's place in the file, not in the excerpt.
+        let (line, column) =
+            if span.offset() == self.span.start as usize && context_lines_before == 0 {
+                self.origin
+            } else {
+                (self.first_line + inner.line(), inner.column())
+            };
         Ok(Box::new(MietteSpanContents::new_named(
-            self.name.to_string(),
+            self.name.clone(),
             inner.data(),
             *inner.span(),
-            inner.line(),
-            inner.column(),
+            line,
+            column,
             inner.line_count(),
         )))
     }
 }
 
-struct FindingReport<'p> {
+struct FindingReport {
     code: String,
     message: String,
     severity: miette::Severity,
     help: Option<String>,
-    source: FileSource<'p>,
+    source: Excerpt,
     labels: Vec<LabeledSpan>,
-    related: Vec<FindingReport<'p>>,
+    related: Vec<FindingReport>,
 }
 
 fn source_span(span: Span) -> SourceSpan {
     SourceSpan::new((span.start as usize).into(), span.len())
 }
 
-impl<'p> FindingReport<'p> {
-    fn new(project: &'p Project, finding: &Finding) -> Self {
+impl FindingReport {
+    fn new(project: &Project, finding: &Finding) -> Self {
         let related = finding
             .related
             .iter()
             .map(|r| FindingReport::related(project, r.file, r.span, &r.message))
             .collect();
+        let source = Excerpt::new(project, finding.file, finding.span);
         FindingReport {
             code: format!("{} {}", finding.rule.code, finding.rule.name),
-            message: finding.message.clone(),
+            message: visible(&finding.message).into_owned(),
             severity: match finding.severity {
                 Severity::Error => miette::Severity::Error,
                 Severity::Warning => miette::Severity::Warning,
                 Severity::Info => miette::Severity::Advice,
             },
-            help: finding.help.clone(),
-            source: file_source(project, finding.file),
+            help: finding.help.as_deref().map(|h| visible(h).into_owned()),
             labels: vec![LabeledSpan::new_primary_with_span(
                 None,
-                source_span(finding.span),
+                source_span(source.span),
             )],
+            source,
             related,
         }
     }
 
-    fn related(project: &'p Project, file: FileId, span: Span, message: &str) -> Self {
+    fn related(project: &Project, file: FileId, span: Span, message: &str) -> Self {
+        let source = Excerpt::new(project, file, span);
         FindingReport {
             code: String::new(),
-            message: message.to_string(),
+            message: visible(message).into_owned(),
             severity: miette::Severity::Advice,
             help: None,
-            source: file_source(project, file),
-            labels: vec![LabeledSpan::new_with_span(None, source_span(span))],
+            labels: vec![LabeledSpan::new_with_span(None, source_span(source.span))],
+            source,
             related: Vec::new(),
         }
     }
 }
 
-fn file_source(project: &Project, file: FileId) -> FileSource<'_> {
-    let source = project.file(file);
-    FileSource {
-        name: &source.path,
-        text: &source.text,
-    }
-}
-
-impl fmt::Debug for FindingReport<'_> {
+impl fmt::Debug for FindingReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl fmt::Display for FindingReport<'_> {
+impl fmt::Display for FindingReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for FindingReport<'_> {}
+impl std::error::Error for FindingReport {}
 
-impl Diagnostic for FindingReport<'_> {
+impl Diagnostic for FindingReport {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         if self.code.is_empty() {
             None

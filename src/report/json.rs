@@ -28,6 +28,8 @@ struct JsonFinding<'a> {
     end_line: usize,
     end_column: usize,
     message: &'a str,
+    /// The fix line, `null` when the rule has none.
+    help: Option<&'a str>,
     object: Option<&'a str>,
     related: Vec<JsonRelated<'a>>,
 }
@@ -92,6 +94,7 @@ fn json_finding<'a>(project: &'a Project, finding: &'a Finding) -> JsonFinding<'
         end_line,
         end_column,
         message: &finding.message,
+        help: finding.help.as_deref(),
         object: finding.object.as_deref(),
         related: finding
             .related

@@ -1,5 +1,6 @@
 //! Reporting: order findings deterministically and render them in the chosen format.
 
+pub mod escape;
 pub mod github;
 pub mod human;
 pub mod json;

@@ -106,6 +106,15 @@ pub struct Related {
     pub message: String,
 }
 
+/// Related locations a finding carries at most; any beyond are summed up in one more, at the
+/// first left out: "and N more". Applied to every rule's findings after it runs.
+pub const MAX_RELATED: usize = 10;
+
+/// The message of the related location that stands for `count` more.
+pub fn and_more(count: usize) -> String {
+    format!("and {count} more")
+}
+
 /// One finding: data, never printed by the rule itself.
 #[derive(Debug, Clone)]
 pub struct Finding {
@@ -145,6 +154,18 @@ impl Finding {
     pub fn with_object(mut self, object: impl Into<String>) -> Self {
         self.object = Some(object.into());
         self
+    }
+
+    /// Keep the first [`MAX_RELATED`] related locations and one "and N more" for the rest.
+    pub fn cap_related(&mut self) {
+        if self.related.len() <= MAX_RELATED + 1 {
+            return;
+        }
+        let more = self.related.len() - MAX_RELATED;
+        self.related.truncate(MAX_RELATED + 1);
+        if let Some(last) = self.related.last_mut() {
+            last.message = and_more(more);
+        }
     }
 
     pub fn with_related(mut self, file: FileId, span: Span, message: impl Into<String>) -> Self {

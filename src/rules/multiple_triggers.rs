@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use super::{Finding, Rule, RuleMeta, declare_rule};
+use super::{Finding, Rule, RuleMeta, and_more, declare_rule};
 use crate::apex::Span;
 use crate::index::{Project, TriggerRef};
 
@@ -60,6 +60,11 @@ fn message(trigger: &str, object: &str, count: usize) -> String {
     format!("`{trigger}` is one of {count} active triggers on `{object}`")
 }
 
+/// Other triggers each finding names; the message gives the count, and a related "and N more"
+/// the rest. Every finding names the same few, so listing more would only repeat them: with a
+/// thousand triggers on one object, the output stays linear and small.
+const SHOWN: usize = 3;
+
 fn related_message(trigger: &str) -> String {
     format!("`{trigger}` is another active trigger on the same object")
 }
@@ -99,12 +104,18 @@ impl Rule for MultipleTriggersPerObject {
                     "merge them into one trigger on `{}` that delegates to a handler class (`lockgen new trigger {}`)",
                     decl.object.text, decl.object.text
                 ));
-                for other in triggers.iter().filter(|o| o.file != trigger.file) {
+                let mut others = triggers.iter().filter(|o| o.file != trigger.file);
+                for other in others.by_ref().take(SHOWN) {
                     finding = finding.with_related(
                         other.file,
                         header(other),
                         related_message(&other.decl.name.text),
                     );
+                }
+                // Each trigger is its own file, so the others are all but this one.
+                let rest = triggers.len().saturating_sub(1 + SHOWN);
+                if let Some(next) = others.next().filter(|_| rest > 0) {
+                    finding = finding.with_related(next.file, header(next), and_more(rest));
                 }
                 findings.push(finding);
             }
