@@ -10,15 +10,56 @@ use serde::Serialize;
 
 use super::GenerateError;
 
-/// Every template, by file name.
+/// Every template, by file name; `_*.jinja` hold macros the others import.
 pub const TEMPLATES: &[(&str, &str)] = &[
+    ("_apex.jinja", include_str!("../../templates/_apex.jinja")),
+    (
+        "_metadata.jinja",
+        include_str!("../../templates/_metadata.jinja"),
+    ),
+    (
+        "batch.cls.jinja",
+        include_str!("../../templates/batch.cls.jinja"),
+    ),
+    (
+        "batch_test.cls.jinja",
+        include_str!("../../templates/batch_test.cls.jinja"),
+    ),
     (
         "class.cls-meta.xml.jinja",
         include_str!("../../templates/class.cls-meta.xml.jinja"),
     ),
     (
+        "custom_field.field-meta.xml.jinja",
+        include_str!("../../templates/custom_field.field-meta.xml.jinja"),
+    ),
+    (
+        "custom_object.object-meta.xml.jinja",
+        include_str!("../../templates/custom_object.object-meta.xml.jinja"),
+    ),
+    (
+        "event_retry.cls.jinja",
+        include_str!("../../templates/event_retry.cls.jinja"),
+    ),
+    (
+        "event_retry_test.cls.jinja",
+        include_str!("../../templates/event_retry_test.cls.jinja"),
+    ),
+    (
+        "event_retry_trigger.trigger.jinja",
+        include_str!("../../templates/event_retry_trigger.trigger.jinja"),
+    ),
+    (
         "external_id.field-meta.xml.jinja",
         include_str!("../../templates/external_id.field-meta.xml.jinja"),
+    ),
+    (
+        "hooks.cls.jinja",
+        include_str!("../../templates/hooks.cls.jinja"),
+    ),
+    (
+        "hooks_test.cls.jinja",
+        include_str!("../../templates/hooks_test.cls.jinja"),
     ),
     (
         "lock.cls.jinja",
