@@ -14,6 +14,7 @@ pub mod schema;
 mod templates;
 mod trigger;
 mod upsert;
+pub mod verify;
 
 use std::fmt::Write as _;
 use std::io::Write;
