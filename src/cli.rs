@@ -24,8 +24,9 @@ pub enum Command {
     Rules(RulesArgs),
     /// Show a rule's full documentation
     Explain(ExplainArgs),
-    /// Generate lock-safe Apex: a Queueable with a retry Finalizer, a lock service, an
-    /// external-ID upsert, or the one trigger of an object
+    /// Generate lock-safe Apex: a Queueable with a retry Finalizer, Batch Apex, a
+    /// platform-event retry, a lock service, an external-ID upsert, or the one trigger of an
+    /// object
     New(NewArgs),
 }
 
@@ -156,6 +157,12 @@ pub enum Generator {
     Upsert(UpsertArgs),
     /// The one trigger of an object, delegating to a handler class (the fix for LCK001)
     Trigger(TriggerArgs),
+    /// Batch Apex whose scope is ordered by the locking parent, with the same retry and
+    /// give-up contract as the Queueable
+    Batch(BatchArgs),
+    /// A platform-event-driven job, for integrations that cannot chain Queueables: lock
+    /// failures are retried by publishing the event again
+    EventRetry(EventRetryArgs),
 }
 
 /// Where and how generated files are written.
@@ -181,6 +188,23 @@ pub struct OutputArgs {
 
 #[derive(Debug, Args)]
 pub struct QueueableArgs {
+    #[command(flatten)]
+    pub job: JobArgs,
+
+    /// A unique external-ID field on the child: the job upserts on it
+    #[arg(long, value_name = "FIELD", requires = "child")]
+    pub external_id: Option<String>,
+
+    #[command(flatten)]
+    pub retry: RetryArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// What a job works on: its class name, the parent it locks, the child it writes.
+#[derive(Debug, Clone, Args)]
+pub struct JobArgs {
     /// The class name (an Apex identifier)
     pub name: String,
 
@@ -188,7 +212,7 @@ pub struct QueueableArgs {
     #[arg(long, value_name = "SOBJECT")]
     pub object: String,
 
-    /// The child SObject the job creates under each parent
+    /// The child SObject the job writes under each parent
     #[arg(long, value_name = "SOBJECT")]
     pub child: Option<String>,
 
@@ -196,14 +220,59 @@ pub struct QueueableArgs {
     /// standard-object table)
     #[arg(long, value_name = "FIELD", requires = "child")]
     pub parent_field: Option<String>,
+}
 
-    /// A unique external-ID field on the child: the job upserts on it
+/// The retry contract: how often a lock failure is retried, how much one run takes on, and
+/// where giving up leaves its trace.
+#[derive(Debug, Clone, Args)]
+pub struct RetryArgs {
+    /// Retries after a lock failure (0-5; 0 gives up on the first lock error)
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub max_retries: u8,
+
+    /// Parents per job, event or batch scope (1-2000)
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub chunk_size: u16,
+
+    /// Where giving up leaves its durable trace: a `Lockgen_Log__c` record, or a
+    /// `Lockgen_Give_Up__e` platform event (published immediately); lockgen writes the
+    /// object's metadata when the project lacks it
+    #[arg(long, value_enum, default_value_t = Trace::Log)]
+    pub trace: Trace,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Trace {
+    /// Insert a `Lockgen_Log__c` record (queryable, reportable)
+    Log,
+    /// Publish a `Lockgen_Give_Up__e` platform event (for a subscriber: a flow, a trigger, an
+    /// external system)
+    Event,
+}
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    #[command(flatten)]
+    pub job: JobArgs,
+
+    #[command(flatten)]
+    pub retry: RetryArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct EventRetryArgs {
+    #[command(flatten)]
+    pub job: JobArgs,
+
+    /// A unique external-ID field on the child: the handler upserts on it
     #[arg(long, value_name = "FIELD", requires = "child")]
     pub external_id: Option<String>,
 
-    /// Retries after a lock failure (at most 5, the platform's limit on chained re-enqueues)
-    #[arg(long, value_name = "N", default_value_t = 3)]
-    pub max_retries: u8,
+    #[command(flatten)]
+    pub retry: RetryArgs,
 
     #[command(flatten)]
     pub output: OutputArgs,

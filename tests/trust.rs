@@ -1028,9 +1028,13 @@ fn trigger_project() -> (tempfile::TempDir, tempfile::TempDir) {
     (dir, tempfile::tempdir().unwrap())
 }
 
-const TRIGGER_FILES: [&str; 8] = [
+const TRIGGER_FILES: [&str; 12] = [
     "force-app/main/default/classes/AccountTriggerHandler.cls",
     "force-app/main/default/classes/AccountTriggerHandler.cls-meta.xml",
+    "force-app/main/default/classes/AccountTriggerHandlerHooks.cls",
+    "force-app/main/default/classes/AccountTriggerHandlerHooks.cls-meta.xml",
+    "force-app/main/default/classes/AccountTriggerHandlerHooksTest.cls",
+    "force-app/main/default/classes/AccountTriggerHandlerHooksTest.cls-meta.xml",
     "force-app/main/default/classes/AccountTriggerHandlerTest.cls",
     "force-app/main/default/classes/AccountTriggerHandlerTest.cls-meta.xml",
     "force-app/main/default/classes/Existing.cls",
@@ -1120,5 +1124,28 @@ fn a_file_with_carriage_returns_only_reports_the_right_line() {
         human.stdout.contains("Looping.cls:4:13]"),
         "{}",
         human.stdout
+    );
+}
+
+#[test]
+fn a_template_override_linked_out_of_the_project_is_not_read() {
+    let (dir, home) = trigger_project();
+    let root = dir.path();
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.txt");
+    fs::write(&secret, "TOP-SECRET-TOKEN {{ name }}\n").unwrap();
+    fs::create_dir_all(root.join(".lockgen/templates")).unwrap();
+    symlink(&secret, root.join(".lockgen/templates/lock.cls.jinja")).unwrap();
+    let run = Run::new(home.path()).cwd(root);
+    let outcome = run.lockgen(&["new", "lock", "Guard", "--dry-run"]);
+    assert_eq!(outcome.code, Some(2), "{}", outcome.stdout);
+    for text in [&outcome.stdout, &outcome.stderr] {
+        assert!(!text.contains("TOP-SECRET"), "{text}");
+        assert!(!text.contains(s(outside.path())), "{text}");
+    }
+    assert!(
+        outcome.stderr.contains("lock.cls.jinja"),
+        "{}",
+        outcome.stderr
     );
 }

@@ -1,9 +1,20 @@
 //! `lockgen new`: validated requests → typed template contexts → minijinja templates (compiled
 //! into the binary, overridable per project) → files, written atomically, never overwritten
-//! without `--force`.
+//! without `--force`. Files the team owns (hook classes, the trace object) are written once,
+//! when absent, and never overwritten, not even with `--force`.
 
+mod batch;
+mod event_retry;
+mod job;
+mod lock;
 pub mod names;
+pub mod required_fields;
+mod retry;
+pub mod schema;
 mod templates;
+mod trigger;
+mod upsert;
+pub mod verify;
 mod write;
 
 use std::fmt::Write as _;
@@ -12,13 +23,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::cli::{
-    Generator, LockArgs, NewArgs, OutputArgs, QueueableArgs, TriggerArgs, UpsertArgs,
-};
+use crate::cli::{Generator, NewArgs, OutputArgs};
 use crate::index::{self, Project};
-use crate::metadata::standard::standard_parent_field;
 use crate::project::{self, Layout, ProjectError};
-use names::{NameError, object_stem};
+use crate::report::escape::visible;
+use names::NameError;
+use schema::Schema;
 pub use templates::TEMPLATES;
 
 /// The `apiVersion` of generated `-meta.xml` files when `sfdx-project.json` has no
@@ -27,6 +37,9 @@ pub const DEFAULT_API_VERSION: &str = "61.0";
 
 /// The platform allows at most five chained re-enqueues from a Finalizer.
 pub const MAX_RETRIES: u8 = 5;
+
+/// The most parents one job, event or batch scope takes on (Batch Apex's largest scope).
+pub const MAX_CHUNK_SIZE: u16 = 2000;
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum GenerateError {
@@ -46,6 +59,10 @@ pub enum GenerateError {
     #[diagnostic(code(lockgen::generate::max_retries))]
     MaxRetries(u8),
 
+    #[error("--chunk-size {0} is out of range: use 1 to {MAX_CHUNK_SIZE}")]
+    #[diagnostic(code(lockgen::generate::chunk_size))]
+    ChunkSize(u16),
+
     #[error(
         "no relationship from `{child}` to `{parent}` in this project's metadata or lockgen's standard-object table: pass --parent-field"
     )]
@@ -58,6 +75,67 @@ pub enum GenerateError {
         child: String,
         parent: String,
         fields: String,
+    },
+
+    #[error(
+        "`{child}.{field}` is not a relationship to `{parent}` (it is {found}): pass the lookup or master-detail field that points at `{parent}`"
+    )]
+    #[diagnostic(code(lockgen::generate::parent_field))]
+    NotARelationship {
+        child: String,
+        field: String,
+        parent: String,
+        found: String,
+    },
+
+    #[error("`{object}.{field}` is not defined in this project's metadata: {help}")]
+    #[diagnostic(code(lockgen::generate::unknown_field))]
+    UnknownField {
+        object: String,
+        field: String,
+        help: String,
+    },
+
+    #[error(
+        "`{object}.{field}` is not an external ID: set <externalId>true</externalId> (and <unique>true</unique>) in its metadata, or pick another field"
+    )]
+    #[diagnostic(code(lockgen::generate::external_id))]
+    NotExternalId { object: String, field: String },
+
+    #[error(
+        "`{object}.{field}` is a {kind}: the job keys each child by its parent's Id, so the external ID must be a text field"
+    )]
+    #[diagnostic(code(lockgen::generate::external_id))]
+    KeyType {
+        object: String,
+        field: String,
+        kind: String,
+    },
+
+    #[error("`{object}` is both parent and child: pass a child object other than the parent")]
+    #[diagnostic(code(lockgen::generate::same_object))]
+    SameObject { object: String },
+
+    #[error("lockgen cannot create `{object}` records: {why}")]
+    #[diagnostic(code(lockgen::generate::unsupported_object))]
+    UnsupportedRecords { object: String, why: String },
+
+    #[error(
+        "`{object}.{field}` is a required relationship to `{target}` that the job cannot fill: lockgen only knows the parent; use another child object"
+    )]
+    #[diagnostic(code(lockgen::generate::required_reference))]
+    RequiredReference {
+        object: String,
+        field: String,
+        target: String,
+    },
+
+    #[error("`{object}.{field}` is required and {kind}: lockgen has no value for it")]
+    #[diagnostic(code(lockgen::generate::required_field))]
+    UnsupportedRequired {
+        object: String,
+        field: String,
+        kind: String,
     },
 
     #[error(
@@ -108,10 +186,22 @@ pub struct GeneratedFile {
     pub content: String,
 }
 
+/// What one generator produces.
+#[derive(Debug, Default)]
+pub(crate) struct Generated {
+    /// lockgen's files: regenerated on request (`--force`).
+    pub files: Vec<GeneratedFile>,
+    /// The team's files (hook classes and their tests, the trace object): written when absent,
+    /// never overwritten.
+    pub owned: Vec<GeneratedFile>,
+}
+
 /// Where the project is and what it knows, for one generation.
-struct Target {
+pub(crate) struct Target {
     project: Option<Project>,
     root: Option<PathBuf>,
+    /// Folders that hold the project's source: its package directories, and the output folder.
+    source_dirs: Vec<PathBuf>,
     /// `<package>/main/default`, `src`, or `--output-dir`.
     base: PathBuf,
     base_shown: String,
@@ -125,29 +215,59 @@ pub fn run(args: &NewArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
         write_out(out, &list())?;
         return Ok(());
     };
-    let (output, files) = match generator {
-        Generator::Queueable(a) => (&a.output, queueable(a, &target(&a.output)?)?),
-        Generator::Lock(a) => (&a.output, lock(a, &target(&a.output)?)?),
-        Generator::Upsert(a) => (&a.output, upsert(a, &target(&a.output)?)?),
-        Generator::Trigger(a) => (&a.output, trigger(a, &target(&a.output)?)?),
+    let (output, generated) = match generator {
+        Generator::Queueable(a) => (&a.output, job::queueable(a, &target(&a.output)?)?),
+        Generator::Batch(a) => (&a.output, batch::batch(a, &target(&a.output)?)?),
+        Generator::EventRetry(a) => (&a.output, event_retry::event_retry(a, &target(&a.output)?)?),
+        Generator::Lock(a) => (&a.output, lock::lock(a, &target(&a.output)?)?),
+        Generator::Upsert(a) => (&a.output, upsert::upsert(a, &target(&a.output)?)?),
+        Generator::Trigger(a) => (&a.output, trigger::trigger(a, &target(&a.output)?)?),
     };
+    if !output.dry_run {
+        write::recover_interrupted(&generated.files);
+    }
+    // The team's files are never overwritten: those that exist (even as a dangling link) stay.
+    let (kept, owned): (Vec<GeneratedFile>, Vec<GeneratedFile>) = generated
+        .owned
+        .into_iter()
+        .partition(|f| f.path.symlink_metadata().is_ok());
     if output.dry_run {
         let mut text = String::new();
-        for file in &files {
-            let _ = writeln!(text, "==> {} <==", file.shown);
+        for (file, note) in generated.files.iter().map(|f| (f, "")).chain(
+            owned
+                .iter()
+                .map(|f| (f, " (yours: written once, never overwritten)")),
+        ) {
+            let _ = writeln!(text, "==> {}{note} <==", visible(&file.shown));
             text.push_str(&file.content);
             if !file.content.ends_with('\n') {
                 text.push('\n');
             }
             text.push('\n');
         }
+        for file in &kept {
+            let _ = writeln!(
+                text,
+                "==> {} (yours: exists, kept) <==\n",
+                visible(&file.shown)
+            );
+        }
         write_out(out, &text)?;
         return Ok(());
     }
+    let mut files = generated.files;
+    let written = files.len() + owned.len();
+    files.extend(owned);
     write_files(&files, output.force)?;
-    let mut text = format!("lockgen: wrote {} files\n", files.len());
+    let mut text = format!("lockgen: wrote {written} files\n");
     for file in &files {
-        let _ = writeln!(text, "  {}", file.shown);
+        let _ = writeln!(text, "  {}", visible(&file.shown));
+    }
+    if !kept.is_empty() {
+        let _ = writeln!(text, "lockgen: kept {} files of yours", kept.len());
+        for file in &kept {
+            let _ = writeln!(text, "  {}", visible(&file.shown));
+        }
     }
     write_out(out, &text)?;
     let _ = err.flush();
@@ -191,6 +311,15 @@ fn target(output: &OutputArgs) -> Result<Target, GenerateError> {
         }
         (None, None) => return Err(GenerateError::NoProject(slash(&output.project))),
     };
+    let mut source_dirs: Vec<PathBuf> = match &root {
+        Some(root) => discovery
+            .package_dirs
+            .iter()
+            .map(|d| root.join(d))
+            .collect(),
+        None => Vec::new(),
+    };
+    source_dirs.push(base.clone());
     let api_version = discovery
         .source_api_version
         .clone()
@@ -199,6 +328,7 @@ fn target(output: &OutputArgs) -> Result<Target, GenerateError> {
     Ok(Target {
         project,
         root,
+        source_dirs,
         base,
         base_shown,
         layout: discovery.layout,
@@ -228,6 +358,12 @@ impl Target {
         }
     }
 
+    /// What the project's metadata and lockgen's tables say about objects and fields.
+    fn schema(&self) -> Schema<'_> {
+        let dirs: Vec<&Path> = self.source_dirs.iter().map(PathBuf::as_path).collect();
+        Schema::new(self.project.as_ref(), &dirs)
+    }
+
     /// Render an Apex template under its one-line "generated by" header.
     fn apex<C: Serialize>(
         &self,
@@ -238,6 +374,19 @@ impl Target {
         Ok(format!(
             "{}\n{}",
             header(template, command),
+            self.templates.render(template, context)?
+        ))
+    }
+
+    /// Render an Apex template the team owns after this first writing.
+    fn owned_apex<C: Serialize>(
+        &self,
+        template: &str,
+        context: &C,
+    ) -> Result<String, GenerateError> {
+        Ok(format!(
+            "// Generated once by lockgen {} from templates/{template}; yours from now on: lockgen never overwrites it.\n{}",
+            env!("CARGO_PKG_VERSION"),
             self.templates.render(template, context)?
         ))
     }
@@ -269,14 +418,22 @@ impl Target {
         ])
     }
 
-    /// Is `field` on `object` defined in this project's metadata?
-    fn field(&self, object: &str, field: &str) -> Option<&crate::metadata::FieldMeta> {
-        let project = self.project.as_ref()?;
-        project
-            .fields
-            .iter()
-            .map(|f| &f.meta)
-            .find(|f| f.object.eq_ignore_ascii_case(object) && f.name.eq_ignore_ascii_case(field))
+    /// A trigger and its `-meta.xml`.
+    fn trigger_file(
+        &self,
+        name: &str,
+        content: String,
+    ) -> Result<Vec<GeneratedFile>, GenerateError> {
+        let meta = self.templates.render(
+            "trigger.trigger-meta.xml.jinja",
+            &MetaContext {
+                api_version: &self.api_version,
+            },
+        )?;
+        Ok(vec![
+            self.file("triggers", &format!("{name}.trigger"), content),
+            self.file("triggers", &format!("{name}.trigger-meta.xml"), meta),
+        ])
     }
 }
 
@@ -292,359 +449,6 @@ struct MetaContext<'a> {
     api_version: &'a str,
 }
 
-// ---- queueable ----
-
-#[derive(Serialize)]
-struct QueueableContext {
-    name: String,
-    test_name: String,
-    parent: String,
-    parent_init: String,
-    child: Option<ChildContext>,
-    max_retries: u8,
-}
-
-#[derive(Serialize)]
-struct ChildContext {
-    object: String,
-    parent_field: String,
-    external_id: Option<String>,
-}
-
-fn queueable(args: &QueueableArgs, target: &Target) -> Result<Vec<GeneratedFile>, GenerateError> {
-    names::apex_identifier(&args.name)?;
-    let test_name = format!("{}Test", args.name);
-    names::apex_identifier(&test_name)?;
-    names::sobject_name(&args.object)?;
-    if args.max_retries > MAX_RETRIES {
-        return Err(GenerateError::MaxRetries(args.max_retries));
-    }
-    let child = match &args.child {
-        Some(child) => {
-            names::sobject_name(child)?;
-            let parent_field = match &args.parent_field {
-                Some(field) => {
-                    names::field_name(field)?;
-                    field.clone()
-                }
-                None => parent_field(target, child, &args.object)?,
-            };
-            if let Some(key) = &args.external_id {
-                names::field_name(key)?;
-            }
-            Some(ChildContext {
-                object: child.clone(),
-                parent_field,
-                external_id: args.external_id.clone(),
-            })
-        }
-        None => None,
-    };
-    let mut command = format!(
-        "lockgen new queueable {} --object {}",
-        args.name, args.object
-    );
-    if let Some(child) = &child {
-        let _ = write!(
-            command,
-            " --child {} --parent-field {}",
-            child.object, child.parent_field
-        );
-        if let Some(key) = &child.external_id {
-            let _ = write!(command, " --external-id {key}");
-        }
-    }
-    let _ = write!(command, " --max-retries {}", args.max_retries);
-    let context = QueueableContext {
-        name: args.name.clone(),
-        test_name: test_name.clone(),
-        parent: args.object.clone(),
-        parent_init: required_fields(&args.object),
-        child,
-        max_retries: args.max_retries,
-    };
-    target.class_and_test(
-        (&args.name, "queueable.cls.jinja"),
-        (&test_name, "queueable_test.cls.jinja"),
-        &context,
-        &command,
-    )
-}
-
-/// The child's relationship field to the parent: from metadata (a master-detail first), else
-/// the standard-object table.
-fn parent_field(target: &Target, child: &str, parent: &str) -> Result<String, GenerateError> {
-    let mut candidates: Vec<&crate::metadata::FieldMeta> = target
-        .project
-        .iter()
-        .flat_map(|p| p.fields.iter().map(|f| &f.meta))
-        .filter(|f| {
-            f.object.eq_ignore_ascii_case(child)
-                && (f.is_lookup() || f.is_master_detail())
-                && f.reference_to
-                    .iter()
-                    .any(|r| r.eq_ignore_ascii_case(parent))
-        })
-        .collect();
-    candidates.sort_by_key(|f| (!f.is_master_detail(), f.name.to_ascii_lowercase()));
-    let masters = candidates.iter().filter(|f| f.is_master_detail()).count();
-    match candidates.as_slice() {
-        [only] => return Ok(only.name.clone()),
-        [first, ..] if masters == 1 => return Ok(first.name.clone()),
-        [] => {}
-        many => {
-            return Err(GenerateError::AmbiguousParentField {
-                child: child.to_string(),
-                parent: parent.to_string(),
-                fields: many
-                    .iter()
-                    .map(|f| f.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            });
-        }
-    }
-    standard_parent_field(child, parent)
-        .map(str::to_string)
-        .ok_or_else(|| GenerateError::NoParentField {
-            child: child.to_string(),
-            parent: parent.to_string(),
-        })
-}
-
-/// Field assignments that let a test insert a record of a standard object; custom objects
-/// get none (add yours to the generated test).
-fn required_fields(object: &str) -> String {
-    let fields: &[&str] = match object.to_ascii_lowercase().as_str() {
-        "account" | "campaign" | "product2" | "pricebook2" | "asset" => &["Name = 'lockgen test'"],
-        "contact" => &["LastName = 'lockgen test'"],
-        "lead" => &["LastName = 'lockgen test'", "Company = 'lockgen'"],
-        "opportunity" => &[
-            "Name = 'lockgen test'",
-            "StageName = 'Prospecting'",
-            "CloseDate = Date.today()",
-        ],
-        "case" | "task" => &["Subject = 'lockgen test'"],
-        _ => &[],
-    };
-    fields.join(", ")
-}
-
-// ---- lock ----
-
-#[derive(Serialize)]
-struct LockContext {
-    name: String,
-    test_name: String,
-    object: Option<String>,
-    record_object: String,
-    record_init: String,
-}
-
-fn lock(args: &LockArgs, target: &Target) -> Result<Vec<GeneratedFile>, GenerateError> {
-    names::apex_identifier(&args.name)?;
-    let test_name = format!("{}Test", args.name);
-    names::apex_identifier(&test_name)?;
-    if let Some(object) = &args.object {
-        names::sobject_name(object)?;
-    }
-    let mut command = format!("lockgen new lock {}", args.name);
-    if let Some(object) = &args.object {
-        let _ = write!(command, " --object {object}");
-    }
-    // The generic service is tested on Accounts.
-    let record_object = args.object.clone().unwrap_or_else(|| "Account".to_string());
-    let context = LockContext {
-        name: args.name.clone(),
-        test_name: test_name.clone(),
-        object: args.object.clone(),
-        record_init: required_fields(&record_object),
-        record_object,
-    };
-    target.class_and_test(
-        (&args.name, "lock.cls.jinja"),
-        (&test_name, "lock_test.cls.jinja"),
-        &context,
-        &command,
-    )
-}
-
-// ---- upsert ----
-
-#[derive(Serialize)]
-struct UpsertContext {
-    name: String,
-    test_name: String,
-    object: String,
-    field: String,
-    record_init: String,
-    key_type: &'static str,
-    key_1: &'static str,
-    key_2: &'static str,
-}
-
-#[derive(Serialize)]
-struct FieldContext {
-    /// The header without the command: XML comments cannot hold `--`.
-    header_text: String,
-    command: String,
-    field: String,
-    label: String,
-    upsert_class: String,
-}
-
-fn upsert(args: &UpsertArgs, target: &Target) -> Result<Vec<GeneratedFile>, GenerateError> {
-    names::apex_identifier(&args.name)?;
-    let test_name = format!("{}Test", args.name);
-    names::apex_identifier(&test_name)?;
-    names::sobject_name(&args.object)?;
-    names::field_name(&args.external_id)?;
-    if args.with_field && target.layout == Layout::MetadataApi && target.root.is_some() {
-        return Err(GenerateError::FieldInMetadataLayout(args.object.clone()));
-    }
-    let mut command = format!(
-        "lockgen new upsert {} --object {} --external-id {}",
-        args.name, args.object, args.external_id
-    );
-    if args.with_field {
-        command.push_str(" --with-field");
-    }
-    // A numeric external ID takes numbers as keys; anything else (Text, Email) strings.
-    let numeric = !args.with_field
-        && target
-            .field(&args.object, &args.external_id)
-            .and_then(|f| f.field_type.as_deref())
-            .is_some_and(|t| t.eq_ignore_ascii_case("Number"));
-    let (key_type, key_1, key_2) = if numeric {
-        ("Decimal", "1", "2")
-    } else {
-        ("String", "'K-1'", "'K-2'")
-    };
-    let context = UpsertContext {
-        name: args.name.clone(),
-        test_name: test_name.clone(),
-        object: args.object.clone(),
-        field: args.external_id.clone(),
-        record_init: required_fields(&args.object),
-        key_type,
-        key_1,
-        key_2,
-    };
-    let mut files = target.class_and_test(
-        (&args.name, "upsert.cls.jinja"),
-        (&test_name, "upsert_test.cls.jinja"),
-        &context,
-        &command,
-    )?;
-    if args.with_field {
-        let field = FieldContext {
-            header_text: format!(
-                "Generated by lockgen {} from templates/external_id.field-meta.xml.jinja; the command that regenerates it is in the description.",
-                env!("CARGO_PKG_VERSION")
-            ),
-            command: command.clone(),
-            field: args.external_id.clone(),
-            label: field_label(&args.external_id),
-            upsert_class: args.name.clone(),
-        };
-        let content = target
-            .templates
-            .render("external_id.field-meta.xml.jinja", &field)?;
-        files.push(target.file(
-            &format!("objects/{}/fields", args.object),
-            &format!("{}.field-meta.xml", args.external_id),
-            content,
-        ));
-    }
-    Ok(files)
-}
-
-/// `Legacy_Key__c` → `Legacy Key`.
-fn field_label(field: &str) -> String {
-    let stem = field.strip_suffix("__c").unwrap_or(field);
-    let stem = stem.rsplit("__").next().unwrap_or(stem);
-    stem.split('_')
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-// ---- trigger ----
-
-#[derive(Serialize)]
-struct TriggerContext {
-    trigger_name: String,
-    handler_name: String,
-    test_name: String,
-    object: String,
-    record_init: String,
-}
-
-fn trigger(args: &TriggerArgs, target: &Target) -> Result<Vec<GeneratedFile>, GenerateError> {
-    names::sobject_name(&args.object)?;
-    let stem = object_stem(&args.object);
-    let trigger_name = format!("{stem}Trigger");
-    names::apex_identifier(&trigger_name)?;
-    let handler_name = args
-        .handler
-        .clone()
-        .unwrap_or_else(|| format!("{stem}TriggerHandler"));
-    names::apex_identifier(&handler_name)?;
-    let test_name = format!("{handler_name}Test");
-    names::apex_identifier(&test_name)?;
-    if !args.output.force
-        && let Some(project) = &target.project
-    {
-        let existing: Vec<String> = project
-            .triggers()
-            .filter(|t| t.active && t.decl.object.is(&args.object))
-            .map(|t| format!("`{}` in {}", t.decl.name.text, project.path(t.file)))
-            .collect();
-        if !existing.is_empty() {
-            return Err(GenerateError::ExistingTriggers {
-                object: args.object.clone(),
-                triggers: existing.join(", "),
-            });
-        }
-    }
-    let mut command = format!("lockgen new trigger {}", args.object);
-    if let Some(handler) = &args.handler {
-        let _ = write!(command, " --handler {handler}");
-    }
-    let context = TriggerContext {
-        trigger_name: trigger_name.clone(),
-        handler_name: handler_name.clone(),
-        test_name: test_name.clone(),
-        object: args.object.clone(),
-        record_init: required_fields(&args.object),
-    };
-    let meta = target.templates.render(
-        "trigger.trigger-meta.xml.jinja",
-        &MetaContext {
-            api_version: &target.api_version,
-        },
-    )?;
-    let mut files = vec![
-        target.file(
-            "triggers",
-            &format!("{trigger_name}.trigger"),
-            target.apex("trigger.trigger.jinja", &context, &command)?,
-        ),
-        target.file(
-            "triggers",
-            &format!("{trigger_name}.trigger-meta.xml"),
-            meta,
-        ),
-    ];
-    files.extend(target.class_and_test(
-        (&handler_name, "trigger_handler.cls.jinja"),
-        (&test_name, "trigger_handler_test.cls.jinja"),
-        &context,
-        &command,
-    )?);
-    Ok(files)
-}
-
 // ---- writing ----
 
 /// Write every file or none (see [`write`]): refuse if any exists (without `--force`), stage
@@ -658,26 +462,37 @@ pub fn write_files(files: &[GeneratedFile], force: bool) -> Result<(), GenerateE
 /// `lockgen new --list`.
 fn list() -> String {
     let mut text = String::from("Generators (lockgen new <generator> …):\n\n");
+    let retry = "[--max-retries N (0-5, default 3)] [--chunk-size N (1-2000, default 200)] [--trace log|event (default log)]";
     for (name, files, params) in [
         (
             "queueable NAME --object PARENT",
-            "NAME.cls, NAMETest.cls (+ -meta.xml) in classes/",
-            "[--child CHILD [--parent-field FIELD] [--external-id FIELD]] [--max-retries N (0-5, default 3)]",
+            "NAME.cls, NAMETest.cls (+ -meta.xml) in classes/; once: NAMEHooks.cls and its test, the trace object",
+            format!("[--child CHILD [--parent-field FIELD] [--external-id FIELD]] {retry}"),
+        ),
+        (
+            "batch NAME --object PARENT",
+            "NAME.cls, NAMETest.cls (+ -meta.xml) in classes/; once: NAMEHooks.cls and its test, the trace object",
+            format!("[--child CHILD [--parent-field FIELD]] {retry}"),
+        ),
+        (
+            "event-retry NAME --object PARENT",
+            "NAME.cls, NAMETest.cls, the platform event NAME__e and its trigger; once: NAMEHooks.cls and its test, the trace object",
+            format!("[--child CHILD [--parent-field FIELD] [--external-id FIELD]] {retry}"),
         ),
         (
             "lock NAME",
             "NAME.cls, NAMETest.cls (+ -meta.xml) in classes/",
-            "[--object SOBJECT]",
+            "[--object SOBJECT]".to_string(),
         ),
         (
             "upsert NAME --object SOBJECT --external-id FIELD",
             "NAME.cls, NAMETest.cls (+ -meta.xml); with --with-field objects/SOBJECT/fields/FIELD.field-meta.xml",
-            "[--with-field]",
+            "[--with-field]".to_string(),
         ),
         (
             "trigger SOBJECT",
-            "<Object>Trigger.trigger in triggers/, <Object>TriggerHandler.cls and its test in classes/",
-            "[--handler NAME]",
+            "<Object>Trigger.trigger in triggers/, <Object>TriggerHandler.cls and its test in classes/; once: the handler's Hooks class and its test",
+            "[--handler NAME]".to_string(),
         ),
     ] {
         let _ = writeln!(
@@ -687,6 +502,9 @@ fn list() -> String {
     }
     text.push_str(
         "Every generator takes --dry-run, --force, --output-dir DIR and --project DIR.\n",
+    );
+    text.push_str(
+        "Files marked \"once\" are your team's: written when absent, never overwritten (not even with --force).\n",
     );
     text.push_str(
         "Templates (override any by copying it to .lockgen/templates/ in the project):\n",

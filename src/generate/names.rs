@@ -182,9 +182,14 @@ pub fn apex_identifier(name: &str) -> Result<(), NameError> {
     Ok(())
 }
 
-/// `Account`, `Invoice__c`, `acme__Invoice__c` (also `__mdt`, `__e`, `__x`, `__b`).
+/// `Account`, `Invoice__c`, `acme__Invoice__c` (also `__mdt`, `__e`, `__x`, `__b`). Standard
+/// objects named like Apex words (`Case`, `Group`, `Order`) are objects, not reserved words.
 pub fn sobject_name(name: &str) -> Result<(), NameError> {
     custom_name(name, &["__c", "__mdt", "__e", "__x", "__b"])
+        .or_else(|e| match e {
+            NameError::Reserved(_) => Ok(()),
+            other => Err(other),
+        })
         .map_err(|_| NameError::SObject(name.to_string()))
 }
 
@@ -276,6 +281,9 @@ mod tests {
     fn sobject_and_field_names() {
         for ok in [
             "Account",
+            "Case",
+            "Group",
+            "Order",
             "Invoice__c",
             "acme__Invoice__c",
             "Order__c",

@@ -10,15 +10,56 @@ use serde::Serialize;
 
 use super::GenerateError;
 
-/// Every template, by file name.
+/// Every template, by file name; `_*.jinja` hold macros the others import.
 pub const TEMPLATES: &[(&str, &str)] = &[
+    ("_apex.jinja", include_str!("../../templates/_apex.jinja")),
+    (
+        "_metadata.jinja",
+        include_str!("../../templates/_metadata.jinja"),
+    ),
+    (
+        "batch.cls.jinja",
+        include_str!("../../templates/batch.cls.jinja"),
+    ),
+    (
+        "batch_test.cls.jinja",
+        include_str!("../../templates/batch_test.cls.jinja"),
+    ),
     (
         "class.cls-meta.xml.jinja",
         include_str!("../../templates/class.cls-meta.xml.jinja"),
     ),
     (
+        "custom_field.field-meta.xml.jinja",
+        include_str!("../../templates/custom_field.field-meta.xml.jinja"),
+    ),
+    (
+        "custom_object.object-meta.xml.jinja",
+        include_str!("../../templates/custom_object.object-meta.xml.jinja"),
+    ),
+    (
+        "event_retry.cls.jinja",
+        include_str!("../../templates/event_retry.cls.jinja"),
+    ),
+    (
+        "event_retry_test.cls.jinja",
+        include_str!("../../templates/event_retry_test.cls.jinja"),
+    ),
+    (
+        "event_retry_trigger.trigger.jinja",
+        include_str!("../../templates/event_retry_trigger.trigger.jinja"),
+    ),
+    (
         "external_id.field-meta.xml.jinja",
         include_str!("../../templates/external_id.field-meta.xml.jinja"),
+    ),
+    (
+        "hooks.cls.jinja",
+        include_str!("../../templates/hooks.cls.jinja"),
+    ),
+    (
+        "hooks_test.cls.jinja",
+        include_str!("../../templates/hooks_test.cls.jinja"),
     ),
     (
         "lock.cls.jinja",
@@ -69,6 +110,9 @@ pub struct Templates {
     env: Environment<'static>,
 }
 
+/// The largest template override read; the built-in ones are a few kilobytes.
+const MAX_TEMPLATE_BYTES: u64 = 1 << 20;
+
 impl Templates {
     /// The built-in templates, with any override found under the project root.
     pub fn load(root: Option<&Path>) -> Result<Templates, GenerateError> {
@@ -87,12 +131,28 @@ impl Templates {
         // Values are validated Apex names and API versions; HTML-style escaping (by the `.xml`
         // suffix) would only mangle them.
         env.set_auto_escape_callback(|_| AutoEscape::None);
+        // Overrides come from the repository: untrusted, so never read through a link that
+        // leaves the project, and never more than a template can be.
+        let real_root = root.and_then(|r| std::fs::canonicalize(r).ok());
         for (name, builtin) in TEMPLATES {
             let source = match root.map(|r| r.join(OVERRIDE_DIR).join(name)) {
-                Some(path) if path.is_file() => {
-                    std::fs::read_to_string(&path).map_err(|e| GenerateError::Template {
-                        name: path.display().to_string(),
-                        message: e.to_string(),
+                Some(path) if path.symlink_metadata().is_ok() => {
+                    let shown = format!("{OVERRIDE_DIR}/{name}");
+                    if real_root
+                        .as_deref()
+                        .is_none_or(|r| crate::safe_fs::leads_outside(r, &path))
+                    {
+                        return Err(GenerateError::Template {
+                            name: shown,
+                            message: "it leads outside the project through a link; not read"
+                                .to_string(),
+                        });
+                    }
+                    crate::safe_fs::read_text_capped(&path, MAX_TEMPLATE_BYTES).map_err(|e| {
+                        GenerateError::Template {
+                            name: shown,
+                            message: e.to_string(),
+                        }
                     })?
                 }
                 _ => (*builtin).to_string(),

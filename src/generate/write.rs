@@ -44,6 +44,18 @@ struct Entry {
     digest: String,
 }
 
+/// Finish or undo the writes of runs killed part-way, before a generator decides which of its
+/// files exist already (a file a killed run left behind is not the team's).
+pub fn recover_interrupted(files: &[GeneratedFile]) {
+    let Some(first) = files.first() else { return };
+    let Ok(anchor_path) = anchor(&first.path) else {
+        return;
+    };
+    if let Ok(opened) = Folder::open_beneath(&anchor_path, &[], false) {
+        recover(&opened.folder);
+    }
+}
+
 pub fn write_all(files: &[GeneratedFile], force: bool) -> Result<(), GenerateError> {
     let Some(first) = files.first() else {
         return Ok(());
