@@ -101,6 +101,7 @@ pub struct TriggerRef<'p> {
 impl Project {
     /// Build the whole-program index (symbols, typed facts, triggers, lock graph).
     pub fn analyse(&mut self) {
+        self.drop_shadowed_copies();
         let program = Program::build(
             &self.apex,
             &self.fields,
@@ -109,6 +110,53 @@ impl Project {
             self.triggers().collect(),
         );
         self.program = program;
+    }
+
+    /// A copy of a class or trigger under another file name (`AccountTrigger 2.trigger`, left by
+    /// a file manager) declares the same name as the real file: Salesforce deploys one type per
+    /// name, named after its file, so the copy is not analysed.
+    fn drop_shadowed_copies(&mut self) {
+        let declared = |unit: &ApexUnit| -> Option<String> {
+            match &unit.model.trigger {
+                Some(trigger) => Some(trigger.name.key()),
+                None => unit
+                    .model
+                    .types
+                    .iter()
+                    .find(|t| t.outer.is_none())
+                    .map(|t| t.name.key()),
+            }
+        };
+        let stem = |file: FileId| -> String {
+            let path = &self.files[file.index()].path;
+            let name = path.rsplit('/').next().unwrap_or(path);
+            name.split('.').next().unwrap_or(name).to_ascii_lowercase()
+        };
+        let named_right: std::collections::HashSet<String> = self
+            .apex
+            .iter()
+            .filter_map(|unit| declared(unit).filter(|name| *name == stem(unit.file)))
+            .collect();
+        if named_right.is_empty() {
+            return;
+        }
+        let shadowed: Vec<bool> = self
+            .apex
+            .iter()
+            .map(|unit| {
+                declared(unit)
+                    .is_some_and(|name| name != stem(unit.file) && named_right.contains(&name))
+            })
+            .collect();
+        if !shadowed.contains(&true) {
+            return;
+        }
+        let mut index = 0;
+        self.apex.retain(|_| {
+            let keep = !shadowed[index];
+            index += 1;
+            keep
+        });
     }
 
     /// The parsed model of an Apex file, if the file is one.
