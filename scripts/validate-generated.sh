@@ -40,7 +40,10 @@ done <tests/fixtures/generate/variants.txt
 apex=$(find "$project" -name '*.cls' -o -name '*.trigger' | wc -l)
 echo "validate-generated: variants=$variants apex_files=$apex"
 "$validator" "$project"
-findings=$("$lockgen" lint "$project" --format json --fail-on info | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["findings"]))')
-[ "$findings" = 0 ] || { "$lockgen" lint "$project" --fail-on info; echo "validate-generated: lockgen lint found $findings findings in generated code" >&2; exit 1; }
+# Together, every rule but LCK002: jobs generated for the same objects share locks with each
+# other, which is what LCK002 reports (each variant alone is linted with every rule by
+# `cargo test --test generate`).
+findings=$("$lockgen" lint "$project" --format json --fail-on info --ignore LCK002 | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["findings"]))')
+[ "$findings" = 0 ] || { "$lockgen" lint "$project" --fail-on info --ignore LCK002; echo "validate-generated: lockgen lint found $findings findings in generated code" >&2; exit 1; }
 echo "validate-generated: lockgen lint: no findings"
 echo "validate-generated: passed: $variants variants"

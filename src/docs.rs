@@ -45,10 +45,11 @@ fn human_table() -> String {
     let mut text = String::new();
     for meta in registry::metas() {
         text.push_str(&format!(
-            "{}  {:<32} {:<8} {}\n",
+            "{}  {:<32} {:<8} {:<6} {}\n",
             meta.code,
             meta.name,
             meta.default_severity.as_str(),
+            if meta.sees_flows() { "+flows" } else { "" },
             meta.summary()
         ));
     }
@@ -57,13 +58,15 @@ fn human_table() -> String {
 
 /// The README's rule table (between `<!-- rules:start -->` and `<!-- rules:end -->`).
 pub fn markdown_table() -> String {
-    let mut text = String::from("| code | name | default | what it flags |\n|---|---|---|---|\n");
+    let mut text =
+        String::from("| code | name | default | flows | what it flags |\n|---|---|---|---|---|\n");
     for meta in registry::metas() {
         text.push_str(&format!(
-            "| {} | `{}` | {} | {} |\n",
+            "| {} | `{}` | {} | {} | {} |\n",
             meta.code,
             meta.name,
             meta.default_severity.as_str(),
+            if meta.sees_flows() { "yes" } else { "" },
             meta.summary().replace('|', "\\|")
         ));
     }
@@ -78,6 +81,7 @@ fn json_catalogue() -> String {
                 "name": meta.name,
                 "default_severity": meta.default_severity.as_str(),
                 "since": meta.since,
+                "flows": meta.sees_flows(),
                 "summary": meta.summary(),
             })
         })

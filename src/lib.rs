@@ -8,6 +8,7 @@ pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod flow;
 pub mod generate;
 pub mod index;
 pub mod lint;

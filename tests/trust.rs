@@ -381,12 +381,13 @@ fn links_out_of_the_project_are_never_read_nor_named() {
         .iter()
         .map(|f| f["path"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(
-        paths,
-        [
-            "force-app/main/default/classes/Alias.cls",
-            "force-app/main/default/classes/Looping.cls"
-        ]
+    // `Alias.cls` links to `Looping.cls` inside the project: it is read (no note above), and,
+    // declaring the same class under another file name, it is a copy, not a second class.
+    assert_eq!(paths, ["force-app/main/default/classes/Looping.cls"]);
+    assert!(
+        json.json()["summary"]["files"].as_u64().unwrap() >= 2,
+        "{}",
+        json.stdout
     );
 
     // The project's own files: a package directory, `.forceignore`, `lockgen.toml`.

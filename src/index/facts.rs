@@ -242,6 +242,20 @@ impl<'a> Visit<'a> for Collector<'_, '_> {
                 if let Ty::Class(class) = self.scope.resolve_type(ty) {
                     self.facts.creates.push(class);
                 }
+                // `new Flow.Interview.Line_Totals(inputs)` runs that flow.
+                if let Some(name) = strip_prefix_ci(&ty.name, "Flow.Interview.")
+                    && let Some(flow) = self.scope.cx.symbols.flow(name)
+                {
+                    self.push_call(
+                        expr.span,
+                        vec![Target {
+                            method: flow,
+                            receiver: None,
+                        }],
+                        None,
+                        false,
+                    );
+                }
                 let targets = self.scope.resolve_new(ty, args.len());
                 if !targets.is_empty() {
                     self.push_call(expr.span, targets, None, false);
@@ -289,6 +303,34 @@ impl Collector<'_, '_> {
                 }
                 _ => {}
             }
+        }
+        // `Flow.Interview.createInterview('Line_Totals', inputs)`, with or without a namespace.
+        if call.name.is("createInterview")
+            && call
+                .receiver
+                .as_ref()
+                .and_then(Expr::dotted_name)
+                .is_some_and(|r| r.eq_ignore_ascii_case("Flow.Interview"))
+        {
+            let named = match call.args.as_slice() {
+                [_, name, _] | [name, _] | [name] => match &name.kind {
+                    ExprKind::StringLiteral(text) => self.scope.cx.symbols.flow(text),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(flow) = named {
+                self.push_call(
+                    span,
+                    vec![Target {
+                        method: flow,
+                        receiver: None,
+                    }],
+                    None,
+                    false,
+                );
+            }
+            return;
         }
         if let Some(receiver) = &call.receiver {
             let method = call.name.key();
@@ -387,6 +429,12 @@ impl Collector<'_, '_> {
                     if self.partial_options.iter().any(|p| name.is(p)))
         })
     }
+}
+
+fn strip_prefix_ci<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
 }
 
 /// `catch (DmlException e)` or `catch (Exception e)`: a lock error thrown by DML lands here.

@@ -58,6 +58,9 @@ pub struct Frameworks {
     by_object: HashMap<String, Vec<Handler>>,
     /// By `ClassId`: configured as a handler somewhere.
     pub handler_classes: Vec<bool>,
+    /// Object key → flows a framework runs for it (`Trigger_Action__mdt.Flow_Name__c`), with
+    /// their events.
+    flows_by_object: HashMap<String, Vec<(MethodId, Events)>>,
 }
 
 /// How objects are compared across configuration and triggers: `hed__Course__c` and
@@ -77,6 +80,7 @@ impl Frameworks {
         let mut frameworks = Frameworks {
             by_object: HashMap::new(),
             handler_classes: vec![false; symbols.classes.len()],
+            flows_by_object: HashMap::new(),
         };
         for config in tdtm {
             if let Some(class) = symbols.resolve_class(&config.class_name, None) {
@@ -141,6 +145,24 @@ impl Frameworks {
             })
             .collect();
         for record in records.iter().filter(|r| r.is_type("Trigger_Action")) {
+            // A flow action: `Flow_Name__c` names an autolaunched flow run per context.
+            if let Some(flow) = record
+                .value("Flow_Name__c")
+                .and_then(|name| symbols.flow(name))
+            {
+                for (field, value) in &record.values {
+                    let (Some(event), Some(object)) = (
+                        Events::parse(strip_namespace(field)),
+                        settings.get(&value.trim().to_ascii_lowercase()),
+                    ) else {
+                        continue;
+                    };
+                    self.flows_by_object
+                        .entry(object_key(object))
+                        .or_default()
+                        .push((flow, event));
+                }
+            }
             let Some(class) = record
                 .value("Apex_Class_Name__c")
                 .and_then(|name| symbols.resolve_class(name.trim(), None))
@@ -196,8 +218,15 @@ impl Frameworks {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// Flows a framework runs for an object, with the events they are mapped to.
+    pub fn flows_on(&self, object: &str) -> &[(MethodId, Events)] {
+        self.flows_by_object
+            .get(&object_key(object))
+            .map_or(&[], Vec::as_slice)
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.by_object.is_empty()
+        self.by_object.is_empty() && self.flows_by_object.is_empty()
     }
 }
 

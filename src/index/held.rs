@@ -241,11 +241,25 @@ impl HeldIn<'_> {
             ExprKind::Call(call) => {
                 let accessor = ["keyset", "values", "get", "clone", "deepclone", "iterator"]
                     .contains(&call.name.key().as_str());
-                accessor
-                    && call
+                if accessor {
+                    return call
                         .receiver
                         .as_ref()
-                        .is_some_and(|r| self.held_at(r, next))
+                        .is_some_and(|r| self.held_at(r, next));
+                }
+                // A selector that re-reads held records (`queryContacts(newContacts)`): it
+                // returns records of the type it was given, keyed on them.
+                let Some(returned) = self.scope.records_object(expr) else {
+                    return false;
+                };
+                !call.args.is_empty()
+                    && call.args.iter().all(|a| self.held_at(a, next))
+                    && call.args.iter().any(|a| {
+                        self.scope
+                            .records_object(a)
+                            .is_some_and(|o| o.eq_ignore_ascii_case(&returned))
+                    })
+                    && !self.scope.resolve_call(call, expr.span.start).is_empty()
             }
             // `new Set<Id>(ids)`, `new Map<Id, Contact>(contacts)`.
             ExprKind::New { ty, args } if is_collection(ty) => {

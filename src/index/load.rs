@@ -7,10 +7,11 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::ModelCache;
-use super::{ApexUnit, FieldUnit, FileId, FileProblem, Program, Project, SourceFile};
+use super::{ApexUnit, FieldUnit, FileId, FileProblem, FlowUnit, Program, Project, SourceFile};
 use crate::apex::model::{ApexFile, ApexFileKind};
 use crate::apex::parser::GrammarError;
 use crate::apex::{LineIndex, Span, parse_apex};
+use crate::flow::FlowFile;
 use crate::metadata::{
     self, CustomMetadataRecord, FieldMeta, MetadataProblem, ObjectMeta, TriggerStatus,
 };
@@ -39,6 +40,7 @@ pub enum Content {
     Object(ObjectMeta, Vec<FieldMeta>),
     ObjectMeta(ObjectMeta),
     CustomMetadata(CustomMetadataRecord),
+    Flow(FlowFile),
     TriggerStatus(TriggerStatus),
     Nothing,
 }
@@ -124,6 +126,7 @@ pub fn parse(
                     .extend(fields.into_iter().map(|meta| FieldUnit { file, meta }));
             }
             Content::ObjectMeta(object) => project.objects.push(object),
+            Content::Flow(model) => project.flows.push(FlowUnit { file, model }),
             Content::CustomMetadata(record) => project.custom_metadata.push(record),
             Content::TriggerStatus(status) => {
                 let path = &project.files[index].path;
@@ -149,6 +152,7 @@ pub fn light(discovery: &Discovery, raw: Vec<RawFile>) -> Project {
         fields: Vec::new(),
         objects: Vec::new(),
         custom_metadata: Vec::new(),
+        flows: Vec::new(),
         trigger_status: HashMap::new(),
         file_problems: Vec::new(),
         program: Program::default(),
@@ -241,6 +245,10 @@ fn parse_file(file: &InventoryFile, raw: &RawFile) -> Result<Parsed, LoadError> 
             ),
             FileKind::ObjectMeta { object } => metadata_content(
                 metadata::parse_object_meta_file(object, text).map(Content::ObjectMeta),
+                &mut problems,
+            ),
+            FileKind::Flow { name } => metadata_content(
+                crate::flow::parse_flow(name, text).map(Content::Flow),
                 &mut problems,
             ),
             FileKind::CustomMetadataRecord { type_name, record } => metadata_content(

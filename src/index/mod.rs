@@ -4,6 +4,7 @@
 pub mod deferred;
 pub mod events;
 pub mod facts;
+pub mod flows;
 pub mod frameworks;
 pub mod held;
 mod load;
@@ -66,6 +67,12 @@ pub struct ApexUnit {
 }
 
 #[derive(Debug)]
+pub struct FlowUnit {
+    pub file: FileId,
+    pub model: crate::flow::FlowFile,
+}
+
+#[derive(Debug)]
 pub struct FieldUnit {
     pub file: FileId,
     pub meta: FieldMeta,
@@ -84,6 +91,8 @@ pub struct Project {
     pub objects: Vec<ObjectMeta>,
     /// Custom metadata records (`customMetadata/*.md-meta.xml`), in path order.
     pub custom_metadata: Vec<CustomMetadataRecord>,
+    /// Flows of every status, in path order.
+    pub flows: Vec<FlowUnit>,
     /// Trigger status keyed by the trigger file's path without extension, lower-cased.
     pub trigger_status: HashMap<String, TriggerStatus>,
     pub file_problems: Vec<FileProblem>,
@@ -104,6 +113,7 @@ impl Project {
         self.drop_shadowed_copies();
         let program = Program::build(
             &self.apex,
+            &self.flows,
             &self.fields,
             &self.objects,
             &self.custom_metadata,

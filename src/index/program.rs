@@ -12,12 +12,13 @@ use crate::metadata::{CustomMetadataRecord, ObjectMeta};
 
 use super::events::Events;
 use super::facts::{self, Facts};
+use super::flows::{FlowContext, facts as flow_facts, flow_events};
 use super::frameworks::{Frameworks, object_key};
 use super::metadata_index::MetadataIndex;
 use super::symbols::{BodyKind, ClassId, MethodId, Symbols, Target};
 use super::types::SObjectNames;
 use super::typing::{Context, MethodScope};
-use super::{ApexUnit, FieldUnit, TriggerRef, deferred, scan};
+use super::{ApexUnit, FieldUnit, FlowUnit, TriggerRef, deferred, scan};
 
 #[derive(Debug)]
 pub struct ActiveTrigger {
@@ -73,6 +74,9 @@ pub struct Program {
     pub started_by_install_only: Vec<bool>,
     /// Trigger bodies: the trigger's object and declared events.
     trigger_of: HashMap<MethodId, (String, Events)>,
+    /// Flow paths that start their own transaction: scheduled paths, platform-event-triggered
+    /// and schedule-triggered flows.
+    flow_entries: Vec<EntryPoint>,
     /// By `MethodId`: the method (or something it calls) dispatches through a supertype of a
     /// framework handler, so which trigger the path is in changes what it reaches.
     needs_context: Vec<bool>,
@@ -149,6 +153,10 @@ impl Reach {
     }
 }
 
+fn is_platform_event(object: &str) -> bool {
+    object.to_ascii_lowercase().ends_with("__e")
+}
+
 /// Paths longer than this are shortened in messages.
 const MAX_PATH_SHOWN: usize = 5;
 
@@ -158,12 +166,14 @@ const MAX_DEPTH: usize = 24;
 impl Program {
     pub fn build(
         units: &[ApexUnit],
+        flows: &[FlowUnit],
         fields: &[FieldUnit],
         objects: &[ObjectMeta],
         records: &[CustomMetadataRecord],
         triggers: Vec<TriggerRef<'_>>,
     ) -> Program {
         let mut symbols = Symbols::build(units);
+        symbols.add_flows(flows);
         let metadata = MetadataIndex::build(fields);
         let sobjects = SObjectNames::new(metadata.objects.iter().cloned());
         let scanned = scan::scan(units, &symbols, records);
@@ -217,12 +227,21 @@ impl Program {
                     events,
                 });
         }
+        program.add_flow_triggers(flows);
         let mut facts: Vec<Facts> = {
             let cx = program.context(units);
+            let flow_cx = program.flow_context(units);
             (0..program.symbols.methods.len())
                 .into_par_iter()
                 .map(|i| {
                     let id = MethodId(i as u32);
+                    let info = program.symbols.method(id);
+                    if let BodyKind::Flow(path) = info.kind {
+                        return flows
+                            .get(info.unit)
+                            .map(|f| flow_facts(&flow_cx, &f.model, usize::from(path)))
+                            .unwrap_or_default();
+                    }
                     match program.body(units, id) {
                         Some(body) => {
                             let scope = program.scope(&cx, id);
@@ -263,6 +282,65 @@ impl Program {
         program.install_only = program.find_install_only();
         program.started_by_install_only = program.find_started_by_install_only(&scanned.named);
         program
+    }
+
+    /// Active record-triggered flows and Process Builder processes run in their object's save,
+    /// like its triggers: the same cascades follow them.
+    fn add_flow_triggers(&mut self, flows: &[FlowUnit]) {
+        for (index, unit) in flows.iter().enumerate() {
+            let flow = &unit.model;
+            if !flow.is_active() {
+                continue;
+            }
+            let paths = self.symbols.flow_paths(index);
+            // Scheduled paths run later, each in its own transaction; so do event- and
+            // schedule-triggered flows.
+            let mut starts: Vec<(MethodId, Span)> = paths
+                .iter()
+                .skip(1)
+                .map(|m| (*m, self.symbols.method(*m).name_span))
+                .collect();
+            if (flow.is_platform_event_triggered() || flow.is_schedule_triggered())
+                && let Some(first) = paths.first()
+            {
+                starts.push((*first, flow.start.line_span()));
+            }
+            for (method, span) in starts {
+                self.flow_entries.push(EntryPoint {
+                    label: self.symbols.display(method),
+                    file: unit.file,
+                    span,
+                    methods: vec![method],
+                    class: None,
+                });
+            }
+            if !flow.is_record_triggered() {
+                continue;
+            }
+            let (Some(object), Some(body)) = (
+                flow.start.object.as_deref(),
+                self.symbols.flow_paths(index).first().copied(),
+            ) else {
+                continue;
+            };
+            let events = flow_events(flow);
+            if events.is_empty() {
+                continue;
+            }
+            let object = self
+                .sobjects
+                .sobject(object)
+                .unwrap_or_else(|| object.to_string());
+            self.trigger_of.insert(body, (object.clone(), events));
+            self.triggers
+                .entry(object.to_ascii_lowercase())
+                .or_default()
+                .push(ActiveTrigger {
+                    body,
+                    object,
+                    events,
+                });
+        }
     }
 
     /// Records that are business data, which concurrent transactions contend for: not custom
@@ -433,6 +511,20 @@ impl Program {
                 });
             }
         }
+        // Triggers on platform events run after the publishing transaction, in their own.
+        for trigger in self.triggers.values().flatten() {
+            let info = self.symbols.method(trigger.body);
+            if info.kind == BodyKind::Trigger && is_platform_event(&trigger.object) {
+                entries.push(EntryPoint {
+                    label: self.symbols.display(trigger.body),
+                    file: info.file,
+                    span: info.name_span,
+                    methods: vec![trigger.body],
+                    class: None,
+                });
+            }
+        }
+        entries.extend(self.flow_entries.iter().cloned());
         for (index, method) in self.symbols.methods.iter().enumerate() {
             let id = MethodId(index as u32);
             if method.is_future && !self.never_concurrent(id) {
@@ -449,6 +541,16 @@ impl Program {
         entries
     }
 
+    /// What resolving a flow's references needs.
+    pub fn flow_context<'p>(&'p self, units: &'p [ApexUnit]) -> FlowContext<'p> {
+        FlowContext {
+            units,
+            symbols: &self.symbols,
+            sobjects: &self.sobjects,
+            metadata: &self.metadata,
+        }
+    }
+
     pub fn context<'p>(&'p self, units: &'p [ApexUnit]) -> Context<'p> {
         Context {
             units,
@@ -461,7 +563,10 @@ impl Program {
     /// The statements of a method or trigger body, with the span they are visible in.
     pub fn body<'u>(&self, units: &'u [ApexUnit], id: MethodId) -> Option<Body<'u>> {
         let info = self.symbols.method(id);
-        let model = &units[info.unit].model;
+        if matches!(info.kind, BodyKind::Flow(_)) {
+            return None;
+        }
+        let model = &units.get(info.unit)?.model;
         match info.decl {
             Some(_) => {
                 let decl = self.symbols.method_decl(units, id)?;
@@ -492,7 +597,7 @@ impl Program {
                     .sobject(&t.object.text)
                     .unwrap_or_else(|| t.object.text.clone())
             }),
-            BodyKind::Method(_) => None,
+            BodyKind::Method(_) | BodyKind::Flow(_) => None,
         };
         let body = self.body(cx.units, id);
         let (params, stmts, span): (&[_], &[Stmt], Span) = match &body {
@@ -583,6 +688,10 @@ impl Program {
                     let Some(object) = &write.object else {
                         continue;
                     };
+                    // Publishing an event runs its subscribers later, not in this save.
+                    if is_platform_event(object) {
+                        continue;
+                    }
                     for trigger in self.triggers_on(object) {
                         let events = trigger.runs_on(write.kind);
                         if !events.is_empty() {
@@ -596,11 +705,21 @@ impl Program {
                     }
                 }
             }
-            if let Some((object, _)) = trigger {
+            let apex_trigger = self.symbols.method(step.method).kind == BodyKind::Trigger;
+            if let (Some((object, _)), true) = (trigger, apex_trigger) {
                 for handler in self.frameworks.handlers_on(object) {
                     let events = step.events.intersect(handler.events);
                     for method in handler.entry_methods(&self.symbols, events) {
                         let target = self.symbols.target(method, Some(handler.class));
+                        next.push((target, Hop::Framework, Events::ALL, step.context));
+                    }
+                }
+                for (flow, events) in self.frameworks.flows_on(object) {
+                    if step.events.intersects(*events) {
+                        let target = Target {
+                            method: *flow,
+                            receiver: None,
+                        };
                         next.push((target, Hop::Framework, Events::ALL, step.context));
                     }
                 }

@@ -61,6 +61,9 @@ impl ClassInfo {
 pub enum BodyKind {
     Method(MethodKind),
     Trigger,
+    /// A path of a flow (`unit` indexes `Project::flows`): 0 is the path that runs at once,
+    /// `n` the flow's `n`-th scheduled path.
+    Flow(u16),
 }
 
 #[derive(Debug)]
@@ -122,6 +125,11 @@ pub struct Symbols {
     /// By `ClassId`: a trigger-framework handler, run through its configuration per object and
     /// event, never through the framework's generic dispatch.
     framework_handler: Vec<bool>,
+    /// Lower-cased flow API name → the body of its immediate path (active flows only: only
+    /// the active version runs).
+    flows: HashMap<String, MethodId>,
+    /// By index into `Project::flows`: the bodies of its paths (immediate first).
+    flow_paths: Vec<Vec<MethodId>>,
 }
 
 /// How deep class hierarchies are followed: cycles in broken code must not hang the run.
@@ -277,6 +285,82 @@ impl Symbols {
         }
     }
 
+    /// Add a body per path of every flow: what runs at once, then each scheduled path.
+    pub fn add_flows(&mut self, flows: &[super::FlowUnit]) {
+        for (index, unit) in flows.iter().enumerate() {
+            let flow = &unit.model;
+            let shown = if flow.label.is_empty() || flow.label == flow.api_name {
+                format!("flow {}", flow.api_name)
+            } else {
+                format!("flow {} ({})", flow.label, flow.api_name)
+            };
+            let mut paths = Vec::new();
+            let starts = std::iter::once((shown.clone(), flow.start.line_span())).chain(
+                flow.start
+                    .scheduled_paths
+                    .iter()
+                    .map(|p| (format!("{shown}, scheduled path {}", path_label(p)), p.span)),
+            );
+            for (path, (name, span)) in starts.enumerate() {
+                let id = MethodId(self.methods.len() as u32);
+                self.methods.push(MethodInfo {
+                    class: None,
+                    unit: index,
+                    file: unit.file,
+                    decl: None,
+                    kind: BodyKind::Flow(u16::try_from(path).unwrap_or(u16::MAX)),
+                    name,
+                    arity: 0,
+                    is_static: true,
+                    is_future: false,
+                    is_test: false,
+                    externally_invoked: false,
+                    name_span: span,
+                    param_types: Vec::new(),
+                    overloaded: false,
+                    generic_records: Vec::new(),
+                });
+                paths.push(id);
+            }
+            if flow.is_active() {
+                self.flows
+                    .entry(flow.api_name.to_ascii_lowercase())
+                    .or_insert(paths[0]);
+            }
+            self.flow_paths.push(paths);
+        }
+    }
+
+    /// The body of an active flow's immediate path, by API name (a namespace prefix ignored).
+    pub fn flow(&self, api_name: &str) -> Option<MethodId> {
+        let key = api_name.trim().to_ascii_lowercase();
+        self.flows.get(&key).copied().or_else(|| {
+            let (_, rest) = key.split_once("__")?;
+            self.flows.get(rest).copied()
+        })
+    }
+
+    /// The bodies of a flow's paths, by index into `Project::flows`.
+    pub fn flow_paths(&self, flow: usize) -> &[MethodId] {
+        self.flow_paths.get(flow).map_or(&[][..], Vec::as_slice)
+    }
+
+    /// The `@InvocableMethod` methods of a class, as a flow's Apex action names it.
+    pub fn invocable_methods(&self, units: &[ApexUnit], class: &str) -> Vec<MethodId> {
+        let Some(class) = self.resolve_class(class, None) else {
+            return Vec::new();
+        };
+        self.classes[class.index()]
+            .methods
+            .iter()
+            .copied()
+            .filter(|m| {
+                self.method_decl(units, *m)
+                    .is_some_and(|d| d.modifiers.annotation("InvocableMethod").is_some())
+            })
+            .collect()
+    }
+
     pub fn class(&self, id: ClassId) -> &ClassInfo {
         &self.classes[id.index()]
     }
@@ -292,12 +376,20 @@ impl Symbols {
 
     pub fn method_decl<'u>(&self, units: &'u [ApexUnit], id: MethodId) -> Option<&'u MethodDecl> {
         let method = self.method(id);
+        if matches!(method.kind, BodyKind::Flow(_)) {
+            return None;
+        }
         let (type_index, method_index) = method.decl?;
         Some(&units[method.unit].model.types[type_index].methods[method_index])
     }
 
-    pub fn model<'u>(&self, units: &'u [ApexUnit], id: MethodId) -> &'u ApexFile {
-        &units[self.method(id).unit].model
+    /// The Apex file of a method or trigger body; `None` for a flow path.
+    pub fn model<'u>(&self, units: &'u [ApexUnit], id: MethodId) -> Option<&'u ApexFile> {
+        let method = self.method(id);
+        match method.kind {
+            BodyKind::Flow(_) => None,
+            _ => units.get(method.unit).map(|u| &u.model),
+        }
     }
 
     /// `Class.method`, `new Class` for a constructor, or the trigger name, for messages;
@@ -323,6 +415,7 @@ impl Symbols {
                     params()
                 )
             }
+            (None, BodyKind::Flow(_)) => method.name.clone(),
             (None, _) => format!("trigger {}", method.name),
         }
     }
@@ -580,6 +673,15 @@ pub fn holds_generic_records(ty: &TypeRef) -> bool {
     }
     ["List", "Set", "Map", "Iterable"].iter().any(|c| ty.is(c))
         && ty.args.last().is_some_and(holds_generic_records)
+}
+
+/// A scheduled path as messages name it: its label, else its API name.
+fn path_label(path: &crate::flow::model::ScheduledPath) -> &str {
+    if path.label.is_empty() {
+        &path.name
+    } else {
+        &path.label
+    }
 }
 
 /// Annotations of methods that the platform calls from outside Apex.

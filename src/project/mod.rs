@@ -84,6 +84,10 @@ pub enum FileKind {
     ObjectMeta {
         object: String,
     },
+    /// `flows/<Name>.flow-meta.xml` (source format) or `flows/<Name>.flow` (metadata API).
+    Flow {
+        name: String,
+    },
     /// `customMetadata/<Type>.<Record>.md-meta.xml` (or `.md`): one custom metadata record.
     CustomMetadataRecord {
         /// The type without `__mdt` (`Trigger_Action`).
@@ -452,6 +456,21 @@ fn classify(path: &Path) -> Option<FileKind> {
             object: stem.to_string(),
         });
     }
+    if let Some(stem) = strip_suffix_ci(name, ".flow-meta.xml") {
+        return Some(FileKind::Flow {
+            name: stem.to_string(),
+        });
+    }
+    if let Some(stem) = strip_suffix_ci(name, ".flow")
+        && path
+            .parent()
+            .and_then(Path::file_name)
+            .is_some_and(|dir| dir.eq_ignore_ascii_case("flows"))
+    {
+        return Some(FileKind::Flow {
+            name: stem.to_string(),
+        });
+    }
     if let Some(stem) = strip_suffix_ci(name, ".object-meta.xml") {
         return Some(FileKind::ObjectMeta {
             object: stem.to_string(),
@@ -562,6 +581,21 @@ mod tests {
             })
         );
         assert_eq!(classify(Path::new("docs/README.md")), None);
+        assert_eq!(
+            classify(Path::new(
+                "force-app/main/default/flows/Line_Totals.flow-meta.xml"
+            )),
+            Some(FileKind::Flow {
+                name: "Line_Totals".to_string()
+            })
+        );
+        assert_eq!(
+            classify(Path::new("src/flows/Line_Totals.flow")),
+            Some(FileKind::Flow {
+                name: "Line_Totals".to_string()
+            })
+        );
+        assert_eq!(classify(Path::new("src/other/Line_Totals.flow")), None);
         assert_eq!(classify(Path::new("x/fields/A.field-meta.xml")), None);
     }
 }

@@ -17,6 +17,10 @@ declare_rule! {
     /// the lock graph; or when one updates or deletes a parent whose children the other writes.
     /// One finding per entry point, naming the shared object and the path that reaches it.
     ///
+    /// Flows: a record-triggered flow's scheduled paths, platform-event-triggered and
+    /// schedule-triggered flows, and Apex triggers on platform events are entry points of
+    /// their own; record-triggered flows run in every cascade, like triggers.
+    ///
     /// Jobs that only insert rows of an object with no locking parent do not contend: new rows
     /// are nobody else's. Custom settings, platform events, big objects and custom metadata are
     /// never a shared lock. Test classes and code that only an `InstallHandler` runs are not
@@ -47,6 +51,30 @@ declare_rule! {
     ///     }
     /// }
     /// ```
+    /// ```xml flows/Case_Account_Touch.flow-meta.xml
+    /// <?xml version="1.0" encoding="UTF-8"?>
+    /// <Flow xmlns="http://soap.sforce.com/2006/04/metadata">
+    ///     <label>Case Account Touch</label>
+    ///     <processType>AutoLaunchedFlow</processType>
+    ///     <recordUpdates>
+    ///         <name>Touch_Account</name>
+    ///         <label>Touch Account</label>
+    ///         <inputReference>$Record.Account</inputReference>
+    ///     </recordUpdates>
+    ///     <start>
+    ///         <object>Case</object>
+    ///         <recordTriggerType>Create</recordTriggerType>
+    ///         <scheduledPaths>
+    ///             <name>Later</name>
+    ///             <label>Later</label>
+    ///             <connector><targetReference>Touch_Account</targetReference></connector>
+    ///             <pathType>AsyncAfterCommit</pathType>
+    ///         </scheduledPaths>
+    ///         <triggerType>RecordAfterSave</triggerType>
+    ///     </start>
+    ///     <status>Active</status>
+    /// </Flow>
+    /// ```
     ///
     /// ## Fix
     /// ```apex InvoiceJob.cls
@@ -56,6 +84,25 @@ declare_rule! {
     ///         insert new Case(AccountId = '001000000000001AAA', Subject = 'Follow up');
     ///     }
     /// }
+    /// ```
+    /// ```xml flows/Case_Account_Touch.flow-meta.xml
+    /// <?xml version="1.0" encoding="UTF-8"?>
+    /// <Flow xmlns="http://soap.sforce.com/2006/04/metadata">
+    ///     <label>Case Account Touch</label>
+    ///     <processType>AutoLaunchedFlow</processType>
+    ///     <recordUpdates>
+    ///         <name>Touch_Account</name>
+    ///         <label>Touch Account</label>
+    ///         <inputReference>$Record.Account</inputReference>
+    ///     </recordUpdates>
+    ///     <start>
+    ///         <connector><targetReference>Touch_Account</targetReference></connector>
+    ///         <object>Case</object>
+    ///         <recordTriggerType>Create</recordTriggerType>
+    ///         <triggerType>RecordAfterSave</triggerType>
+    ///     </start>
+    ///     <status>Active</status>
+    /// </Flow>
     /// ```
     /// Do the work that shares a parent in one job (serialize writes per parent), or chain
     /// the jobs so they never overlap, and lock the parent first with `SELECT … FOR UPDATE`.

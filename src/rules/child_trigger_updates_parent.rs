@@ -4,7 +4,7 @@ use super::{Finding, Rule, RuleMeta, declare_rule};
 use crate::apex::model::DmlKind;
 use crate::index::Project;
 use crate::index::program::ReachOptions;
-use crate::index::symbols::Target;
+use crate::index::symbols::{BodyKind, Target};
 
 declare_rule! {
     /// ## What it does
@@ -20,6 +20,11 @@ declare_rule! {
     /// children under one parent queue on it and fail with `UNABLE_TO_LOCK_ROW`; two children
     /// saved together can deadlock. Inserting a parent does not fire, and a parent reached
     /// through a `SetNull` lookup is not locked by the child, so it does not fire either.
+    ///
+    /// Flows: an active after-save record-triggered flow (or Process Builder process) on the
+    /// child, or a subflow or invocable Apex it calls, that updates the locked parent fires
+    /// too. Before-save flows change only the record being saved; a scheduled path runs later,
+    /// in its own transaction, after the child's locks are released.
     ///
     /// Trigger frameworks are followed to the handlers they run for the child's object and
     /// events: the Apex Trigger Actions Framework (`Trigger_Action__mdt`), TDTM
@@ -53,6 +58,25 @@ declare_rule! {
     ///     <type>MasterDetail</type>
     /// </CustomField>
     /// ```
+    /// ```xml flows/Invoice_Line_Totals.flow-meta.xml
+    /// <?xml version="1.0" encoding="UTF-8"?>
+    /// <Flow xmlns="http://soap.sforce.com/2006/04/metadata">
+    ///     <label>Invoice Line Totals</label>
+    ///     <processType>AutoLaunchedFlow</processType>
+    ///     <recordUpdates>
+    ///         <name>Mark_Invoice</name>
+    ///         <label>Mark Invoice</label>
+    ///         <inputReference>$Record.Invoice__r</inputReference>
+    ///     </recordUpdates>
+    ///     <start>
+    ///         <connector><targetReference>Mark_Invoice</targetReference></connector>
+    ///         <object>Invoice_Line__c</object>
+    ///         <recordTriggerType>CreateAndUpdate</recordTriggerType>
+    ///         <triggerType>RecordAfterSave</triggerType>
+    ///     </start>
+    ///     <status>Active</status>
+    /// </Flow>
+    /// ```
     ///
     /// ## Fix
     /// ```apex InvoiceLineTrigger.trigger
@@ -75,6 +99,30 @@ declare_rule! {
     ///     <type>MasterDetail</type>
     /// </CustomField>
     /// ```
+    /// ```xml flows/Invoice_Line_Totals.flow-meta.xml
+    /// <?xml version="1.0" encoding="UTF-8"?>
+    /// <Flow xmlns="http://soap.sforce.com/2006/04/metadata">
+    ///     <label>Invoice Line Totals</label>
+    ///     <processType>AutoLaunchedFlow</processType>
+    ///     <recordUpdates>
+    ///         <name>Mark_Invoice</name>
+    ///         <label>Mark Invoice</label>
+    ///         <inputReference>$Record.Invoice__r</inputReference>
+    ///     </recordUpdates>
+    ///     <start>
+    ///         <object>Invoice_Line__c</object>
+    ///         <recordTriggerType>CreateAndUpdate</recordTriggerType>
+    ///         <scheduledPaths>
+    ///             <name>After_Commit</name>
+    ///             <label>After Commit</label>
+    ///             <connector><targetReference>Mark_Invoice</targetReference></connector>
+    ///             <pathType>AsyncAfterCommit</pathType>
+    ///         </scheduledPaths>
+    ///         <triggerType>RecordAfterSave</triggerType>
+    ///     </start>
+    ///     <status>Active</status>
+    /// </Flow>
+    /// ```
     /// Better still, a roll-up summary field lets the platform maintain the total. An async job
     /// can group the lines by invoice, lock each invoice once with `FOR UPDATE`, and update it.
     ///
@@ -89,16 +137,9 @@ declare_rule! {
     }
 }
 
-fn message(
-    trigger: &str,
-    child: &str,
-    kind: DmlKind,
-    parent: &str,
-    lock: &str,
-    path: &str,
-) -> String {
+fn message(who: &str, child: &str, kind: DmlKind, parent: &str, lock: &str, path: &str) -> String {
     format!(
-        "trigger `{trigger}` on `{child}` {}s its locked parent `{parent}` ({lock}): {path}",
+        "{who} on `{child}` {}s its locked parent `{parent}` ({lock}): {path}",
         kind.keyword()
     )
 }
@@ -151,31 +192,53 @@ impl Rule for ChildTriggerUpdatesParent {
                             write.kind.keyword(),
                             written
                         );
-                        let trigger_decl = program
-                            .symbols
-                            .model(&project.apex, trigger.body)
-                            .trigger
-                            .as_ref();
+                        // An Apex trigger, or a record-triggered flow: how to name it, and where
+                        // it says what it runs on.
+                        let (who, runs_on) = match trigger_info.kind {
+                            BodyKind::Flow(_) => {
+                                let flow = &project.flows[trigger_info.unit].model;
+                                (
+                                    flow.display(),
+                                    Some((
+                                        flow.start.line_span(),
+                                        format!(
+                                            "{} runs when `{}` records are saved",
+                                            flow.display(),
+                                            trigger.object
+                                        ),
+                                    )),
+                                )
+                            }
+                            _ => (
+                                format!("trigger `{}`", trigger_info.name),
+                                program
+                                    .symbols
+                                    .model(&project.apex, trigger.body)
+                                    .and_then(|m| m.trigger.as_ref())
+                                    .map(|decl| {
+                                        (
+                                            crate::apex::Span {
+                                                start: decl.span.start,
+                                                end: decl.object.span.end,
+                                            },
+                                            format!(
+                                                "`{}` runs on every `{}` save",
+                                                trigger_info.name, trigger.object
+                                            ),
+                                        )
+                                    }),
+                            ),
+                        };
                         let mut finding = Finding::new(
                             &Self::META,
                             method.file,
                             write.span,
-                            message(&trigger_info.name, &trigger.object, write.kind, written, &edge.describe(), &path),
+                            message(&who, &trigger.object, write.kind, written, &edge.describe(), &path),
                         )
                         .with_object(written.clone())
                         .with_help("saving the child already locks this parent; let a roll-up summary field maintain it, or update it from an async job that groups children by parent");
-                        if let Some(decl) = trigger_decl {
-                            finding = finding.with_related(
-                                trigger_info.file,
-                                crate::apex::Span {
-                                    start: decl.span.start,
-                                    end: decl.object.span.end,
-                                },
-                                format!(
-                                    "`{}` runs on every `{}` save",
-                                    trigger_info.name, trigger.object
-                                ),
-                            );
+                        if let Some((span, text)) = runs_on {
+                            finding = finding.with_related(trigger_info.file, span, text);
                         }
                         findings.push(finding);
                     }

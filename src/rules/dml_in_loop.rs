@@ -1,6 +1,8 @@
 use super::{Finding, Rule, RuleMeta, declare_rule};
 use crate::apex::model::{Dml, DmlKind, Expr, ExprKind, Loop, LoopKind, Stmt, StmtKind, TypeRef};
 use crate::apex::visit::{self, Visit};
+use crate::flow::{Element, FlowFile, FlowStatus};
+use crate::index::flows;
 use crate::index::typing::MethodScope;
 use crate::index::{FileId, Project};
 
@@ -24,6 +26,10 @@ declare_rule! {
     /// list of lists, or an index stepping through a list in chunks (`i += chunkSize`). A
     /// `merge` takes one master per statement and does not fire, nor does test code.
     ///
+    /// Flows: a Create, Update or Delete Records element inside a flow loop (reached from the
+    /// loop's next-value connector before the path returns to the loop) fires, in active and
+    /// draft flows (a draft is about to be activated).
+    ///
     /// ## Example
     /// ```apex
     /// public with sharing class ContactCleaner {
@@ -34,6 +40,35 @@ declare_rule! {
     ///         }
     ///     }
     /// }
+    /// ```
+    /// ```xml flows/Normalise_Contacts.flow-meta.xml
+    /// <?xml version="1.0" encoding="UTF-8"?>
+    /// <Flow xmlns="http://soap.sforce.com/2006/04/metadata">
+    ///     <label>Normalise Contacts</label>
+    ///     <loops>
+    ///         <name>Each_Contact</name>
+    ///         <label>Each Contact</label>
+    ///         <collectionReference>Get_Contacts</collectionReference>
+    ///         <nextValueConnector><targetReference>Save_Contact</targetReference></nextValueConnector>
+    ///     </loops>
+    ///     <processType>AutoLaunchedFlow</processType>
+    ///     <recordLookups>
+    ///         <name>Get_Contacts</name>
+    ///         <label>Get Contacts</label>
+    ///         <connector><targetReference>Each_Contact</targetReference></connector>
+    ///         <getFirstRecordOnly>false</getFirstRecordOnly>
+    ///         <object>Contact</object>
+    ///         <storeOutputAutomatically>true</storeOutputAutomatically>
+    ///     </recordLookups>
+    ///     <recordUpdates>
+    ///         <name>Save_Contact</name>
+    ///         <label>Save Contact</label>
+    ///         <connector><targetReference>Each_Contact</targetReference></connector>
+    ///         <inputReference>Each_Contact</inputReference>
+    ///     </recordUpdates>
+    ///     <start><connector><targetReference>Get_Contacts</targetReference></connector></start>
+    ///     <status>Active</status>
+    /// </Flow>
     /// ```
     ///
     /// ## Fix
@@ -47,6 +82,53 @@ declare_rule! {
     ///     }
     /// }
     /// ```
+    /// ```xml flows/Normalise_Contacts.flow-meta.xml
+    /// <?xml version="1.0" encoding="UTF-8"?>
+    /// <Flow xmlns="http://soap.sforce.com/2006/04/metadata">
+    ///     <label>Normalise Contacts</label>
+    ///     <loops>
+    ///         <name>Each_Contact</name>
+    ///         <label>Each Contact</label>
+    ///         <collectionReference>Get_Contacts</collectionReference>
+    ///         <nextValueConnector><targetReference>Collect</targetReference></nextValueConnector>
+    ///         <noMoreValuesConnector><targetReference>Save_Contact</targetReference></noMoreValuesConnector>
+    ///     </loops>
+    ///     <assignments>
+    ///         <name>Collect</name>
+    ///         <label>Collect</label>
+    ///         <assignmentItems>
+    ///             <assignToReference>Changed</assignToReference>
+    ///             <operator>Add</operator>
+    ///             <value><elementReference>Each_Contact</elementReference></value>
+    ///         </assignmentItems>
+    ///         <connector><targetReference>Each_Contact</targetReference></connector>
+    ///     </assignments>
+    ///     <processType>AutoLaunchedFlow</processType>
+    ///     <recordLookups>
+    ///         <name>Get_Contacts</name>
+    ///         <label>Get Contacts</label>
+    ///         <connector><targetReference>Each_Contact</targetReference></connector>
+    ///         <getFirstRecordOnly>false</getFirstRecordOnly>
+    ///         <object>Contact</object>
+    ///         <storeOutputAutomatically>true</storeOutputAutomatically>
+    ///     </recordLookups>
+    ///     <recordUpdates>
+    ///         <name>Save_Contact</name>
+    ///         <label>Save Contact</label>
+    ///         <inputReference>Changed</inputReference>
+    ///     </recordUpdates>
+    ///     <start><connector><targetReference>Get_Contacts</targetReference></connector></start>
+    ///     <status>Active</status>
+    ///     <variables>
+    ///         <name>Changed</name>
+    ///         <dataType>SObject</dataType>
+    ///         <isCollection>true</isCollection>
+    ///         <objectType>Contact</objectType>
+    ///     </variables>
+    /// </Flow>
+    /// ```
+    /// In a flow, add each record to a collection variable inside the loop, and update the
+    /// collection once, after it.
     ///
     /// ## References
     /// - [Apex Developer Guide: Bulk DML Exception Handling and best practices](https://developer.salesforce.com/docs/atlas.en-us.apexcode.meta/apexcode/apex_dml_bulk_exceptions.htm)
@@ -78,12 +160,60 @@ fn message(dml: &Dml, object: Option<&str>, loop_kind: LoopKind) -> String {
     )
 }
 
+fn flow_message(
+    flow: &FlowFile,
+    write: &Element,
+    object: Option<&str>,
+    in_loop: &Element,
+) -> String {
+    let mut what = format!("`{}` element `{}`", write.kind.builder_name(), label(write));
+    if let Some(object) = object {
+        what.push_str(&format!(" of `{object}`"));
+    }
+    format!(
+        "{what} inside loop `{}` in {}: it runs once per item, taking the row locks again each time",
+        label(in_loop),
+        flow.display()
+    )
+}
+
+fn label(element: &Element) -> &str {
+    if element.label.is_empty() {
+        &element.name
+    } else {
+        &element.label
+    }
+}
+
 impl Rule for DmlInLoop {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
 
     fn check(&self, project: &Project, findings: &mut Vec<Finding>) {
+        // Flows: active ones run, and a draft is about to be activated.
+        let cx = project.program.flow_context(&project.apex);
+        for unit in &project.flows {
+            let flow = &unit.model;
+            if !matches!(flow.status, FlowStatus::Active | FlowStatus::Draft) {
+                continue;
+            }
+            for (loop_index, write_index) in flows::writes_in_loops(flow) {
+                let write = &flow.elements[write_index];
+                let object = flows::write_object(&cx, flow, write);
+                let mut finding = Finding::new(
+                    &Self::META,
+                    unit.file,
+                    write.name_span,
+                    flow_message(flow, write, object.as_deref(), &flow.elements[loop_index]),
+                )
+                .with_help("add the records to a collection variable inside the loop, and create, update or delete the collection once after it");
+                if let Some(object) = object {
+                    finding = finding.with_object(object);
+                }
+                findings.push(finding);
+            }
+        }
         project.for_each_typed_body(
             // Only bodies with DML in them.
             |_, facts| facts.own_writes().next().is_some(),

@@ -78,6 +78,15 @@ impl RuleMeta {
         Some(rest[..end].trim().to_string())
     }
 
+    /// Does the rule read flows too (its docs have a "Flows:" paragraph under "What it does",
+    /// or say so in "Why it matters")?
+    pub fn sees_flows(&self) -> bool {
+        ["What it does", "Why it matters"].iter().any(|heading| {
+            self.section(heading)
+                .is_some_and(|s| s.split("\n\n").any(|p| p.starts_with("Flows:")))
+        })
+    }
+
     /// One line for `lockgen rules` and the README: the first paragraph of "What it does"
     /// (the paragraphs after it refine the reading, for `lockgen explain`).
     pub fn summary(&self) -> String {

@@ -5,7 +5,10 @@ declare_rule! {
     /// ## What it does
     /// Reports a file that lockgen could not read completely: an Apex syntax error, a `.cls`
     /// that is really an anonymous-Apex script, bytes that are not UTF-8 text, or object
-    /// metadata that is not valid XML.
+    /// metadata or a flow that is not valid XML.
+    ///
+    /// Flows: a flow file of any status (`Active`, `Draft`, `Obsolete`, `InvalidDraft`) is
+    /// read, and invalid XML in it is reported here.
     ///
     /// ## Why it matters
     /// Every other rule sees only what parsed. A class that stops parsing half-way hides the
@@ -20,6 +23,13 @@ declare_rule! {
     ///     }
     /// }
     /// ```
+    /// ```xml flows/Invoice_Paid.flow-meta.xml
+    /// <?xml version="1.0" encoding="UTF-8"?>
+    /// <Flow xmlns="http://soap.sforce.com/2006/04/metadata">
+    ///     <label>Invoice Paid</label>
+    ///     <status>Active</status>
+    /// </Floww>
+    /// ```
     ///
     /// ## Fix
     /// ```apex
@@ -28,6 +38,13 @@ declare_rule! {
     ///         update invoices;
     ///     }
     /// }
+    /// ```
+    /// ```xml flows/Invoice_Paid.flow-meta.xml
+    /// <?xml version="1.0" encoding="UTF-8"?>
+    /// <Flow xmlns="http://soap.sforce.com/2006/04/metadata">
+    ///     <label>Invoice Paid</label>
+    ///     <status>Active</status>
+    /// </Flow>
     /// ```
     /// Anonymous-Apex scripts (statements outside any class) belong in a `scripts/` folder
     /// outside the package directories, or in `.forceignore`.

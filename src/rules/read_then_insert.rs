@@ -1,4 +1,4 @@
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::{Finding, Rule, RuleMeta, declare_rule};
 use crate::apex::Span;
@@ -191,14 +191,36 @@ struct Taint<'s, 'p> {
     scope: &'s MethodScope<'p>,
     program: &'s Program,
     held: &'s HeldIn<'s>,
-    /// Lower-cased local name → lower-cased objects its value came from.
-    vars: HashMap<String, BTreeSet<String>>,
+    /// Lower-cased local name → the queried objects its value came from, and where.
+    vars: HashMap<String, Vec<Tainted>>,
+    /// Locals that are inserted: testing them (`if (!toInsert.isEmpty())`) is not a check.
+    inserted: HashSet<String>,
+}
+
+/// A queried object that reached a local at a place: it counts for uses after that place, or
+/// anywhere in a loop around it (the next iteration sees it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Tainted {
+    object: String,
+    at: u32,
+    looped: Option<Span>,
+}
+
+impl Tainted {
+    fn reaches(&self, use_at: u32) -> bool {
+        self.at < use_at
+            || self
+                .looped
+                .is_some_and(|l| l.start <= use_at && use_at < l.end)
+    }
 }
 
 /// Assignments `target ← source`, gathered once, then run to a fixpoint.
 struct Flow<'a> {
     target: String,
     source: &'a Expr,
+    at: u32,
+    looped: Option<Span>,
 }
 
 impl<'s, 'p> Taint<'s, 'p> {
@@ -208,13 +230,20 @@ impl<'s, 'p> Taint<'s, 'p> {
             program,
             held,
             vars: HashMap::new(),
+            inserted: HashSet::new(),
         }
     }
 
     fn compute(&mut self, body: &[Stmt]) {
-        let mut flows = FlowCollector { flows: Vec::new() };
+        let mut flows = FlowCollector {
+            flows: Vec::new(),
+            loops: Vec::new(),
+            inserted: HashSet::new(),
+        };
         flows.visit_block(body);
-        // Each round can only add objects; the number of (variable, object) pairs bounds it.
+        self.inserted = std::mem::take(&mut flows.inserted);
+        // Each round can only add facts; the number of (variable, object, place) triples
+        // bounds it.
         for _ in 0..16 {
             let mut changed = false;
             for flow in &flows.flows {
@@ -224,7 +253,15 @@ impl<'s, 'p> Taint<'s, 'p> {
                 }
                 let entry = self.vars.entry(flow.target.clone()).or_default();
                 for object in objects {
-                    changed |= entry.insert(object);
+                    let fact = Tainted {
+                        object,
+                        at: flow.at,
+                        looped: flow.looped,
+                    };
+                    if !entry.contains(&fact) {
+                        entry.push(fact);
+                        changed = true;
+                    }
                 }
             }
             if !changed {
@@ -233,11 +270,21 @@ impl<'s, 'p> Taint<'s, 'p> {
         }
     }
 
-    /// The queried objects an expression's value depends on.
+    /// The queried objects an expression's value depends on, at the place it is used.
     fn objects_in(&self, expr: &Expr) -> BTreeSet<String> {
+        self.objects_where(expr, false)
+    }
+
+    /// The queried objects a condition checks: the lists about to be inserted do not count.
+    fn objects_checked(&self, condition: &Expr) -> BTreeSet<String> {
+        self.objects_where(condition, true)
+    }
+
+    fn objects_where(&self, expr: &Expr, skip_inserted: bool) -> BTreeSet<String> {
         let mut finder = QueriedObjects {
             taint: self,
             objects: BTreeSet::new(),
+            skip_inserted,
         };
         finder.visit_expr(expr);
         finder.objects
@@ -247,6 +294,7 @@ impl<'s, 'p> Taint<'s, 'p> {
 struct QueriedObjects<'t, 's, 'p> {
     taint: &'t Taint<'s, 'p>,
     objects: BTreeSet<String>,
+    skip_inserted: bool,
 }
 
 impl<'a> Visit<'a> for QueriedObjects<'_, '_, '_> {
@@ -301,8 +349,17 @@ impl<'a> Visit<'a> for QueriedObjects<'_, '_, '_> {
                 }
             }
             ExprKind::Name(name) => {
-                if let Some(objects) = self.taint.vars.get(&name.key()) {
-                    self.objects.extend(objects.iter().cloned());
+                let key = name.key();
+                if self.skip_inserted && self.taint.inserted.contains(&key) {
+                    return;
+                }
+                if let Some(facts) = self.taint.vars.get(&key) {
+                    self.objects.extend(
+                        facts
+                            .iter()
+                            .filter(|f| f.reaches(expr.span.start))
+                            .map(|f| f.object.clone()),
+                    );
                 }
             }
             _ => {}
@@ -313,6 +370,21 @@ impl<'a> Visit<'a> for QueriedObjects<'_, '_, '_> {
 
 struct FlowCollector<'a> {
     flows: Vec<Flow<'a>>,
+    /// The loops around the current statement, innermost last.
+    loops: Vec<Span>,
+    /// Locals inserted with DML.
+    inserted: HashSet<String>,
+}
+
+impl<'a> FlowCollector<'a> {
+    fn flow(&mut self, target: String, source: &'a Expr, at: u32) {
+        self.flows.push(Flow {
+            target,
+            source,
+            at,
+            looped: self.loops.last().copied(),
+        });
+    }
 }
 
 impl<'a> Visit<'a> for FlowCollector<'a> {
@@ -321,20 +393,20 @@ impl<'a> Visit<'a> for FlowCollector<'a> {
             StmtKind::Local { vars, .. } => {
                 for (name, init) in vars {
                     if let Some(init) = init {
-                        self.flows.push(Flow {
-                            target: name.key(),
-                            source: init,
-                        });
+                        self.flow(name.key(), init, stmt.span.start);
                     }
                 }
             }
             StmtKind::Loop(l) => {
                 if let Some(each) = &l.each {
-                    self.flows.push(Flow {
-                        target: each.name.key(),
-                        source: &each.iterable,
-                    });
+                    self.loops.push(stmt.span);
+                    self.flow(each.name.key(), &each.iterable, stmt.span.start);
+                    self.loops.pop();
                 }
+                self.loops.push(stmt.span);
+                visit::walk_stmt(self, stmt);
+                self.loops.pop();
+                return;
             }
             _ => {}
         }
@@ -345,21 +417,20 @@ impl<'a> Visit<'a> for FlowCollector<'a> {
         match &expr.kind {
             ExprKind::Assign { target, value } => {
                 if let Some(name) = root_name(target) {
-                    self.flows.push(Flow {
-                        target: name,
-                        source: value,
-                    });
+                    self.flow(name, value, expr.span.start);
                 }
             }
             // `seen.add(x)`, `byKey.put(k, v)`, `ids.addAll(xs)`: the collection takes on x.
             ExprKind::Call(call) if is_collection_mutator(&call.name.text) => {
                 if let Some(receiver) = call.receiver.as_ref().and_then(root_name) {
                     for arg in &call.args {
-                        self.flows.push(Flow {
-                            target: receiver.clone(),
-                            source: arg,
-                        });
+                        self.flow(receiver.clone(), arg, expr.span.start);
                     }
+                }
+            }
+            ExprKind::Dml(dml) if dml.kind == DmlKind::Insert => {
+                if let Some(name) = root_name(&dml.target) {
+                    self.inserted.insert(name);
                 }
             }
             _ => {}
@@ -416,7 +487,7 @@ impl DependentInserts<'_, '_, '_> {
             } = &stmt.kind
                 && exits(then)
             {
-                let objects = self.taint.objects_in(condition);
+                let objects = self.taint.objects_checked(condition);
                 if !objects.is_empty() {
                     self.guards.push(objects);
                 }
@@ -433,7 +504,7 @@ impl DependentInserts<'_, '_, '_> {
                 otherwise,
             } => {
                 self.exprs(condition);
-                let objects = self.taint.objects_in(condition);
+                let objects = self.taint.objects_checked(condition);
                 let pushed = !objects.is_empty();
                 if pushed {
                     self.guards.push(objects);
@@ -467,7 +538,7 @@ impl DependentInserts<'_, '_, '_> {
             }
             StmtKind::Switch { subject, arms } => {
                 self.exprs(subject);
-                let objects = self.taint.objects_in(subject);
+                let objects = self.taint.objects_checked(subject);
                 let pushed = !objects.is_empty();
                 if pushed {
                     self.guards.push(objects);
