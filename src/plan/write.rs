@@ -1,0 +1,278 @@
+//! Stage 4, write: the header, then every row's exact bytes in planned order, into a temporary
+//! file created new in the target folder and renamed over `--out` only once complete.
+//! A file larger than memory goes through bucket files (rows distributed by output position,
+//! then each bucket put in order in memory), in the run's temporary folder.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use super::PlanError;
+use super::read::RowReader;
+
+/// The output file while it is written: removed unless [`Output::commit`] is called.
+pub struct Output {
+    writer: BufWriter<tempfile::NamedTempFile>,
+    target: PathBuf,
+}
+
+impl Output {
+    /// A new output for `target`, with the permissions of `like` (the input).
+    pub fn create(target: &Path, like: &Path) -> Result<Output, PlanError> {
+        let folder = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        // Created with O_EXCL under a fresh name: never an existing file, never a symlink.
+        let file = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .tempfile_in(&folder)
+            .map_err(|source| PlanError::Write {
+                path: target.display().to_string(),
+                source,
+            })?;
+        // The temporary file is private (0600); the output reads like the input.
+        if let Ok(metadata) = std::fs::metadata(like) {
+            let _ = file.as_file().set_permissions(metadata.permissions());
+        }
+        Ok(Output {
+            writer: BufWriter::with_capacity(1 << 20, file),
+            target: target.to_path_buf(),
+        })
+    }
+
+    fn error(&self, source: std::io::Error) -> PlanError {
+        PlanError::Write {
+            path: self.target.display().to_string(),
+            source,
+        }
+    }
+
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), PlanError> {
+        self.writer.write_all(bytes).map_err(|e| self.error(e))
+    }
+
+    /// Rename the finished file over the target.
+    pub fn commit(self) -> Result<(), PlanError> {
+        let target = self.target.clone();
+        let error = |source| PlanError::Write {
+            path: target.display().to_string(),
+            source,
+        };
+        let file = self
+            .writer
+            .into_inner()
+            .map_err(|e| error(e.into_error()))?;
+        file.persist(&target).map_err(|e| error(e.error))?;
+        Ok(())
+    }
+}
+
+/// The line terminator rows get when the file's last row (which had none) moves up.
+pub fn terminator_of(header: &[u8]) -> &'static [u8] {
+    if header.ends_with(b"\r\n") {
+        b"\r\n"
+    } else if header.ends_with(b"\r") {
+        b"\r"
+    } else {
+        b"\n"
+    }
+}
+
+fn terminated(raw: &[u8]) -> bool {
+    matches!(raw.last(), Some(b'\n' | b'\r'))
+}
+
+/// Rows held in memory: their bytes back to back, and where each ends.
+#[derive(Default)]
+pub struct MemoryRows {
+    pub bytes: Vec<u8>,
+    pub ends: Vec<u64>,
+}
+
+impl MemoryRows {
+    pub fn push(&mut self, raw: &[u8]) {
+        self.bytes.extend_from_slice(raw);
+        self.ends.push(self.bytes.len() as u64);
+    }
+
+    fn row(&self, index: usize) -> &[u8] {
+        let start = if index == 0 { 0 } else { self.ends[index - 1] };
+        &self.bytes[start as usize..self.ends[index] as usize]
+    }
+
+    /// Write the rows so that row `r` lands at position `positions[r]`.
+    pub fn write(
+        &self,
+        positions: &[u32],
+        terminator: &[u8],
+        out: &mut Output,
+    ) -> Result<(), PlanError> {
+        let mut order = vec![0u32; positions.len()];
+        for (row, position) in positions.iter().enumerate() {
+            order[*position as usize] = row as u32;
+        }
+        let last = order.len().saturating_sub(1);
+        for (position, row) in order.iter().enumerate() {
+            let raw = self.row(*row as usize);
+            out.write(raw)?;
+            if position < last && !terminated(raw) {
+                out.write(terminator)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Positions per block when sizing buckets.
+const BLOCK: usize = 4096;
+
+/// Write the rows of a file too large for memory in planned order: one pass over the input
+/// puts each row in the bucket of its output position, then each bucket (at most `budget`
+/// bytes, unless one block of rows is larger) is ordered in memory and written.
+#[allow(clippy::too_many_arguments)]
+pub fn write_spilled(
+    input: &Path,
+    name: &str,
+    positions: &[u32],
+    lens: &[u32],
+    budget: u64,
+    dir: &Path,
+    terminator: &[u8],
+    out: &mut Output,
+    progress: &dyn Fn(u64),
+) -> Result<(), PlanError> {
+    let temp = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| PlanError::Temp { path, source }
+    };
+    let mut block_bytes = vec![0u64; positions.len().div_ceil(BLOCK)];
+    for (row, position) in positions.iter().enumerate() {
+        block_bytes[*position as usize / BLOCK] += u64::from(lens[row]) + 8;
+    }
+    let total: u64 = block_bytes.iter().sum();
+    // At most 256 buckets open at once.
+    let budget = budget.max(total / 256 + 1);
+    let mut bucket_of_block = Vec::with_capacity(block_bytes.len());
+    let mut bucket_starts: Vec<usize> = vec![0];
+    let mut filled = 0u64;
+    for (block, bytes) in block_bytes.iter().enumerate() {
+        if filled > 0 && filled + bytes > budget {
+            bucket_starts.push(block * BLOCK);
+            filled = 0;
+        }
+        filled += bytes;
+        bucket_of_block.push(bucket_starts.len() - 1);
+    }
+    bucket_starts.push(positions.len());
+    let paths: Vec<PathBuf> = (0..bucket_starts.len() - 1)
+        .map(|b| dir.join(format!("bucket-{b}.bin")))
+        .collect();
+    let mut buckets = Vec::with_capacity(paths.len());
+    for path in &paths {
+        let file = File::create_new(path).map_err(temp(path))?;
+        buckets.push(BufWriter::with_capacity(64 * 1024, file));
+    }
+
+    let file = File::open(input).map_err(|source| PlanError::Read {
+        path: name.to_string(),
+        source,
+    })?;
+    let mut reader = RowReader::new(file, name);
+    let changed = || PlanError::Changed {
+        path: name.to_string(),
+    };
+    if reader.next_row()?.is_none() {
+        return Err(changed());
+    }
+    let mut row = 0usize;
+    while let Some(record) = reader.next_row()? {
+        let (Some(position), Some(len)) = (positions.get(row), lens.get(row)) else {
+            return Err(changed());
+        };
+        if record.raw.len() != *len as usize {
+            return Err(changed());
+        }
+        let bucket = bucket_of_block[*position as usize / BLOCK];
+        let writer = &mut buckets[bucket];
+        writer
+            .write_all(&position.to_le_bytes())
+            .and_then(|()| writer.write_all(&len.to_le_bytes()))
+            .and_then(|()| writer.write_all(record.raw))
+            .map_err(temp(&paths[bucket]))?;
+        row += 1;
+        if row.is_multiple_of(65536) {
+            progress(reader.consumed);
+        }
+    }
+    if row != positions.len() {
+        return Err(changed());
+    }
+    for (writer, path) in buckets.into_iter().zip(&paths) {
+        writer
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .map_err(temp(path))?;
+    }
+
+    let last = positions.len().saturating_sub(1);
+    for (bucket, path) in paths.iter().enumerate() {
+        let first = bucket_starts[bucket];
+        let count = bucket_starts[bucket + 1] - first;
+        let mut bytes = Vec::new();
+        BufReader::new(File::open(path).map_err(temp(path))?)
+            .read_to_end(&mut bytes)
+            .map_err(temp(path))?;
+        let mut spans = vec![(0usize, 0usize); count];
+        let mut at = 0;
+        while at + 8 <= bytes.len() {
+            let word =
+                |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+            let position = word(at) as usize;
+            let len = word(at + 4) as usize;
+            if let Some(span) = position.checked_sub(first).and_then(|i| spans.get_mut(i)) {
+                *span = (at + 8, len);
+            }
+            at += 8 + len;
+        }
+        for (index, (start, len)) in spans.into_iter().enumerate() {
+            let raw = bytes.get(start..start + len).unwrap_or_default();
+            out.write(raw)?;
+            if first + index < last && !terminated(raw) {
+                out.write(terminator)?;
+            }
+        }
+        drop(bytes);
+        // Free the disk as we go; the folder goes at the end in any case.
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
+}
+
+/// Copy the input unchanged (the plan keeps the file's order).
+pub fn copy_unchanged(input: &Path, name: &str, out: &mut Output) -> Result<(), PlanError> {
+    let mut file = File::open(input).map_err(|source| PlanError::Read {
+        path: name.to_string(),
+        source,
+    })?;
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let n = match file.read(&mut buffer) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(source) => {
+                return Err(PlanError::Read {
+                    path: name.to_string(),
+                    source,
+                });
+            }
+        };
+        out.write(&buffer[..n])?;
+    }
+}
