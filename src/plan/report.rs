@@ -287,9 +287,14 @@ pub fn group_count(n: u64) -> String {
 /// A value from the file, safe for a terminal: control characters escaped, at most 40
 /// characters.
 fn shown(value: &str) -> String {
+    escaped(value, 40)
+}
+
+/// Control characters escaped, at most `limit` characters.
+fn escaped(value: &str, limit: usize) -> String {
     let mut out = String::new();
     for (i, c) in value.chars().enumerate() {
-        if i == 40 {
+        if i == limit {
             out.push('…');
             break;
         }
@@ -317,7 +322,7 @@ pub fn human(report: &PlanReport) -> String {
     let _ = writeln!(
         s,
         "lockgen plan: {} → {}, batches of {} rows, {} at a time",
-        shown(&report.file),
+        escaped(&report.file, 4096),
         report.object,
         group_count(u64::from(report.batch_size)),
         report.parallel
@@ -498,7 +503,7 @@ fn advice_and_output(report: &PlanReport, s: &mut String) {
             Order::Reordered => "wrote",
             Order::Kept | Order::Unchanged => "copied unchanged to",
         };
-        let _ = writeln!(s, "  {what} {}", shown(output));
+        let _ = writeln!(s, "  {what} {}", escaped(output, 4096));
     }
 }
 
