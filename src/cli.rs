@@ -295,6 +295,10 @@ pub struct PlanArgs {
     /// (`512MB`, `2GB`, `64KB`; binary units)
     #[arg(long, value_name = "SIZE", default_value = "512MB", value_parser = parse_size)]
     pub memory: u64,
+
+    /// Print how long each stage took (project, read, sort, plan, write) to stderr
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

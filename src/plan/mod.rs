@@ -173,7 +173,9 @@ pub fn run(
     if let Some(target) = &args.out {
         refuse_input_as_output(&args.file, target)?;
     }
+    let mut clock = Clock::start();
     let project = load_project(args, err)?;
+    clock.lap("project");
     let Some(object) = keys::object_known(&project, &args.object) else {
         return Err(PlanError::UnknownObject {
             object: args.object.clone(),
@@ -210,6 +212,7 @@ pub fn run(
 
     let mut report = PlanReport::new(args, &object, lock_keys, &columns);
     plan.read_rows(&mut reader, &header, &columns)?;
+    clock.lap("read");
     report.rows = u64::from(plan.rows);
     report.batches = u64::from(plan.rows).div_ceil(u64::from(args.batch_size));
     plan.progress.finish();
@@ -231,7 +234,10 @@ pub fn run(
         .map(KeySorter::finish)
         .collect::<Result<_, _>>()?;
     report.spilled_runs = sorted.iter().map(Sorted::spilled_runs).sum();
+    clock.lap("sort");
     let positions = plan.plan(&sorted, &columns, &mut report)?;
+    drop(sorted);
+    clock.lap("plan");
 
     if let Some(target) = &args.out {
         let mut output = Output::create(target, &args.file)?;
@@ -248,8 +254,13 @@ pub fn run(
                 write::write_spilled(
                     &args.file,
                     &name,
+                    &metadata,
+                    write::Layout {
+                        from: plan.rows_from,
+                        lens: &plan.lens,
+                        gaps: &plan.gaps,
+                    },
                     positions,
-                    &plan.lens,
                     args.memory / 4,
                     &dir,
                     write::terminator_of(&header_raw),
@@ -261,9 +272,48 @@ pub fn run(
         }
         output.commit()?;
         report.output = Some(target.display().to_string());
+        clock.lap("write");
     }
     report.advise();
+    if args.timings {
+        let _ = write!(err, "{}", clock.render());
+    }
     render(&report, args.format, out)
+}
+
+/// Wall-clock time per stage, for `--timings`.
+struct Clock {
+    started: std::time::Instant,
+    last: std::time::Instant,
+    laps: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Clock {
+    fn start() -> Clock {
+        let now = std::time::Instant::now();
+        Clock {
+            started: now,
+            last: now,
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, stage: &'static str) {
+        let now = std::time::Instant::now();
+        self.laps.push((stage, now - self.last));
+        self.last = now;
+    }
+
+    fn render(&self) -> String {
+        let mut text = String::from("lockgen: plan timings (wall clock, ms)\n");
+        for (stage, took) in self.laps.iter().chain([&("total", self.started.elapsed())]) {
+            text.push_str(&format!(
+                "  {stage:<9}{:>10.1}\n",
+                took.as_secs_f64() * 1000.0
+            ));
+        }
+        text
+    }
 }
 
 fn render(
@@ -379,8 +429,12 @@ struct Planner<'a> {
     sorters: Vec<KeySorter>,
     /// The rows themselves, when the file fits in memory.
     memory_rows: Option<MemoryRows>,
-    /// Row lengths, when it does not (the rows are read again to write them).
+    /// Row lengths, when it does not (the rows are read again to write them) …
     lens: Vec<u32>,
+    /// … and the blank lines left out between rows: `(row, bytes before it)`.
+    gaps: Vec<(u32, u64)>,
+    /// Where the first row starts.
+    rows_from: u64,
     temp: Option<tempfile::TempDir>,
     temp_parent: PathBuf,
     progress: Progress,
@@ -407,6 +461,8 @@ impl<'a> Planner<'a> {
                 ends: Vec::new(),
             }),
             lens: Vec::new(),
+            gaps: Vec::new(),
+            rows_from: 0,
             temp: None,
             temp_parent,
             progress: Progress::new(size, "reading"),
@@ -455,6 +511,8 @@ impl<'a> Planner<'a> {
             .map(|k| KeySorter::new(limit, &dir, &format!("key{k}")))
             .collect();
         let mut key = Vec::new();
+        let mut next_offset = reader.consumed;
+        self.rows_from = next_offset;
         while let Some(row) = reader.next_row()? {
             if row.len() != header.len() {
                 return Err(PlanError::Ragged {
@@ -484,9 +542,14 @@ impl<'a> Planner<'a> {
             }
             match &mut self.memory_rows {
                 Some(rows) => rows.push(row.raw),
-                None => self
-                    .lens
-                    .push(u32::try_from(row.raw.len()).unwrap_or(u32::MAX)),
+                None => {
+                    self.lens
+                        .push(u32::try_from(row.raw.len()).unwrap_or(u32::MAX));
+                    if row.offset > next_offset {
+                        self.gaps.push((index, row.offset - next_offset));
+                    }
+                    next_offset = row.offset + row.raw.len() as u64;
+                }
             }
             self.rows += 1;
             if self.rows.is_multiple_of(65536) {

@@ -17,6 +17,8 @@ pub struct Row<'a> {
     ends: &'a [usize],
     /// The physical line the record starts on, 1-based.
     pub line: u64,
+    /// The byte offset the record starts at.
+    pub offset: u64,
 }
 
 impl<'a> Row<'a> {
@@ -137,6 +139,7 @@ impl<R: Read> RowReader<R> {
             }
         }
         let line = self.line;
+        let offset = self.consumed;
         self.raw.clear();
         let (mut out_len, mut ends_len) = (0, 0);
         loop {
@@ -178,6 +181,7 @@ impl<R: Read> RowReader<R> {
             fields: &self.fields[..out_len],
             ends: &self.ends[..ends_len],
             line,
+            offset,
         }))
     }
 }

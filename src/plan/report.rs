@@ -230,8 +230,8 @@ impl PlanReport {
                 self.serial.parents,
                 if self.serial.parents == 1 { " has" } else { "s have" },
                 if self.serial.parents == 1 { "it" } else { "they" },
-                self.serial.batches,
-                self.serial.rows.min(self.rows) + 1,
+                group_count(self.serial.batches),
+                group_count(self.serial.rows.min(self.rows) + 1),
             ));
         }
         if !self.skewed.is_empty() {
@@ -459,7 +459,7 @@ pub fn human(report: &PlanReport) -> String {
             s,
             "  serial mode   {} with more rows than a batch, in batches 1–{}:",
             plural(report.serial.parents, "parent", "parents"),
-            report.serial.batches
+            group_count(report.serial.batches)
         );
         let _ = writeln!(
             s,

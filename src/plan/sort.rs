@@ -1,9 +1,14 @@
 //! Grouping rows by parent: `(parent key, row number)` pairs sorted in memory, or, past the
 //! memory budget, as sorted runs spilled to a temporary folder and merged k ways.
+//!
+//! Pairs sort by the key's 64-bit hash first, then the key, then the row: equal keys end up
+//! together, and comparisons rarely touch the key bytes (parent Ids share long prefixes).
+//! Groups therefore come out in hash order: deterministic, not alphabetical.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 use std::fs::File;
+use std::hash::BuildHasherDefault;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -11,8 +16,7 @@ use rayon::slice::ParallelSliceMut;
 
 use super::PlanError;
 
-/// A pair in memory: the key's first bytes (big-endian, for quick comparisons), where the key
-/// sits in the arena, and the row.
+/// A pair in memory: the key's hash, where the key sits in the arena, and the row.
 #[derive(Clone, Copy)]
 pub struct Entry {
     prefix: u64,
@@ -23,9 +27,33 @@ pub struct Entry {
 
 const ENTRY_BYTES: usize = std::mem::size_of::<Entry>();
 
+/// A hasher for keys that are hashes already.
+#[derive(Default)]
+struct Identity(u64);
+
+impl std::hash::Hasher for Identity {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
+
+type ByHash = HashMap<u64, u32, BuildHasherDefault<Identity>>;
+
 /// Collects `(key, row)` pairs; call [`KeySorter::finish`] for them grouped by key.
 pub struct KeySorter {
+    /// Each distinct key once (a parent's rows share it), found again through `interned`.
     arena: Vec<u8>,
+    interned: ByHash,
     entries: Vec<Entry>,
     limit: usize,
     dir: PathBuf,
@@ -34,10 +62,7 @@ pub struct KeySorter {
 }
 
 fn prefix(key: &[u8]) -> u64 {
-    let mut bytes = [0u8; 8];
-    let n = key.len().min(8);
-    bytes[..n].copy_from_slice(&key[..n]);
-    u64::from_be_bytes(bytes)
+    xxhash_rust::xxh3::xxh3_64(key)
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PlanError + '_ {
@@ -52,6 +77,7 @@ impl KeySorter {
     pub fn new(limit: usize, dir: &Path, name: &str) -> KeySorter {
         KeySorter {
             arena: Vec::new(),
+            interned: ByHash::default(),
             entries: Vec::new(),
             limit: limit.max(1024),
             dir: dir.to_path_buf(),
@@ -62,17 +88,34 @@ impl KeySorter {
 
     pub fn push(&mut self, key: &[u8], row: u32) -> Result<(), PlanError> {
         if self.arena.len() + key.len() > u32::MAX as usize
-            || self.arena.len() + (self.entries.len() + 1) * ENTRY_BYTES > self.limit
+            || self.arena.len() + (self.entries.len() + self.interned.len() + 1) * ENTRY_BYTES
+                > self.limit
         {
             self.spill()?;
         }
+        let hash = prefix(key);
+        let known = self.interned.get(&hash).copied().filter(|offset| {
+            self.arena
+                .get(*offset as usize..*offset as usize + key.len())
+                == Some(key)
+        });
+        let offset = match known {
+            Some(offset) => offset,
+            None => {
+                let offset = self.arena.len() as u32;
+                self.arena.extend_from_slice(key);
+                // On a (rare) hash collision the first key keeps the entry; the other is
+                // stored again each time, which is only slower.
+                self.interned.entry(hash).or_insert(offset);
+                offset
+            }
+        };
         self.entries.push(Entry {
-            prefix: prefix(key),
-            offset: self.arena.len() as u32,
+            prefix: hash,
+            offset,
             len: key.len() as u32,
             row,
         });
-        self.arena.extend_from_slice(key);
         Ok(())
     }
 
@@ -82,12 +125,20 @@ impl KeySorter {
         self.entries.par_sort_unstable_by(|a, b| {
             a.prefix
                 .cmp(&b.prefix)
-                .then_with(|| key(a).cmp(key(b)))
+                .then_with(|| {
+                    // The same interned key: no need to compare bytes.
+                    if a.offset == b.offset && a.len == b.len {
+                        Ordering::Equal
+                    } else {
+                        key(a).cmp(key(b))
+                    }
+                })
                 .then(a.row.cmp(&b.row))
         });
     }
 
-    /// Write the pairs held so far as one sorted run: `[len u32][key][row u32]`, little-endian.
+    /// Write the pairs held so far as one sorted run: `[hash u64][len u32][key][row u32]`,
+    /// little-endian.
     fn spill(&mut self) -> Result<(), PlanError> {
         if self.entries.is_empty() {
             return Ok(());
@@ -101,7 +152,8 @@ impl KeySorter {
         for entry in &self.entries {
             let key = &self.arena[entry.offset as usize..(entry.offset + entry.len) as usize];
             writer
-                .write_all(&entry.len.to_le_bytes())
+                .write_all(&entry.prefix.to_le_bytes())
+                .and_then(|()| writer.write_all(&entry.len.to_le_bytes()))
                 .and_then(|()| writer.write_all(key))
                 .and_then(|()| writer.write_all(&entry.row.to_le_bytes()))
                 .map_err(io(&path))?;
@@ -110,6 +162,7 @@ impl KeySorter {
         self.runs.push(path);
         self.entries = Vec::new();
         self.arena = Vec::new();
+        self.interned = ByHash::default();
         Ok(())
     }
 
@@ -117,6 +170,7 @@ impl KeySorter {
     pub fn finish(mut self) -> Result<Sorted, PlanError> {
         if self.runs.is_empty() {
             self.sort();
+            self.interned = ByHash::default();
             self.arena.shrink_to_fit();
             return Ok(Sorted::Memory {
                 arena: self.arena,
@@ -153,9 +207,13 @@ impl Sorted {
                 let key = |e: &Entry| &arena[e.offset as usize..(e.offset + e.len) as usize];
                 let mut start = 0;
                 while start < entries.len() {
-                    let first = key(&entries[start]);
+                    let head = &entries[start];
+                    let first = key(head);
                     let mut end = start + 1;
-                    while end < entries.len() && key(&entries[end]) == first {
+                    while end < entries.len()
+                        && ((entries[end].offset == head.offset && entries[end].len == head.len)
+                            || key(&entries[end]) == first)
+                    {
                         end += 1;
                     }
                     rows.clear();
@@ -171,6 +229,7 @@ impl Sorted {
                     let file = File::open(path).map_err(io(path))?;
                     let mut cursor = Cursor {
                         reader: BufReader::with_capacity(256 * 1024, file),
+                        hash: 0,
                         key: Vec::new(),
                         row: 0,
                         run: index,
@@ -180,15 +239,17 @@ impl Sorted {
                     }
                 }
                 let mut current: Vec<u8> = Vec::new();
+                let mut current_hash = 0u64;
                 let mut started = false;
                 while let Some(mut cursor) = heap.pop() {
-                    if !started || cursor.key != current {
+                    if !started || cursor.hash != current_hash || cursor.key != current {
                         if started {
                             visit(&current, &rows)?;
                         }
                         started = true;
                         current.clear();
                         current.extend_from_slice(&cursor.key);
+                        current_hash = cursor.hash;
                         rows.clear();
                     }
                     rows.push(cursor.row);
@@ -209,6 +270,7 @@ impl Sorted {
 /// The head of one run during the merge.
 struct Cursor {
     reader: BufReader<File>,
+    hash: u64,
     key: Vec<u8>,
     row: u32,
     run: usize,
@@ -216,12 +278,15 @@ struct Cursor {
 
 impl Cursor {
     fn advance(&mut self) -> std::io::Result<bool> {
-        let mut word = [0u8; 4];
-        match self.reader.read_exact(&mut word) {
+        let mut long = [0u8; 8];
+        match self.reader.read_exact(&mut long) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(false),
             Err(e) => return Err(e),
         }
+        self.hash = u64::from_le_bytes(long);
+        let mut word = [0u8; 4];
+        self.reader.read_exact(&mut word)?;
         let len = u32::from_le_bytes(word) as usize;
         self.key.resize(len, 0);
         self.reader.read_exact(&mut self.key)?;
@@ -235,8 +300,9 @@ impl Cursor {
 impl Ord for Cursor {
     fn cmp(&self, other: &Self) -> Ordering {
         other
-            .key
-            .cmp(&self.key)
+            .hash
+            .cmp(&self.hash)
+            .then_with(|| other.key.cmp(&self.key))
             .then_with(|| other.row.cmp(&self.row))
     }
 }
@@ -288,7 +354,7 @@ mod tests {
         let merged = groups(&small);
         assert_eq!(merged, groups(&large));
         assert_eq!(merged.len(), 613);
-        assert!(merged.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(merged.windows(2).all(|w| w[0].0 != w[1].0));
         assert!(
             merged
                 .iter()

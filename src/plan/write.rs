@@ -4,11 +4,10 @@
 //! then each bucket put in order in memory), in the run's temporary folder.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use super::PlanError;
-use super::read::RowReader;
 
 /// The output file while it is written: removed unless [`Output::commit`] is called.
 pub struct Output {
@@ -129,6 +128,14 @@ impl MemoryRows {
     }
 }
 
+/// Where the rows sit in the input: from `from` on, back to back, `lens[r]` bytes each, with
+/// the `gaps` (blank lines) left out before some rows.
+pub struct Layout<'a> {
+    pub from: u64,
+    pub lens: &'a [u32],
+    pub gaps: &'a [(u32, u64)],
+}
+
 /// Positions per block when sizing buckets.
 const BLOCK: usize = 4096;
 
@@ -139,8 +146,9 @@ const BLOCK: usize = 4096;
 pub fn write_spilled(
     input: &Path,
     name: &str,
+    read_before: &std::fs::Metadata,
+    layout: Layout<'_>,
     positions: &[u32],
-    lens: &[u32],
     budget: u64,
     dir: &Path,
     terminator: &[u8],
@@ -151,6 +159,7 @@ pub fn write_spilled(
         let path = path.display().to_string();
         move |source| PlanError::Temp { path, source }
     };
+    let lens = layout.lens;
     let mut block_bytes = vec![0u64; positions.len().div_ceil(BLOCK)];
     for (row, position) in positions.iter().enumerate() {
         block_bytes[*position as usize / BLOCK] += u64::from(lens[row]) + 8;
@@ -179,39 +188,48 @@ pub fn write_spilled(
         buckets.push(BufWriter::with_capacity(64 * 1024, file));
     }
 
-    let file = File::open(input).map_err(|source| PlanError::Read {
+    // The rows were checked when read: copy them by their lengths, without parsing again,
+    // unless the file changed in between.
+    let read_error = |source| PlanError::Read {
         path: name.to_string(),
         source,
-    })?;
-    let mut reader = RowReader::new(file, name);
+    };
     let changed = || PlanError::Changed {
         path: name.to_string(),
     };
-    if reader.next_row()?.is_none() {
+    let mut file = File::open(input).map_err(read_error)?;
+    let now = file.metadata().map_err(read_error)?;
+    if now.len() != read_before.len() || now.modified().ok() != read_before.modified().ok() {
         return Err(changed());
     }
-    let mut row = 0usize;
-    while let Some(record) = reader.next_row()? {
-        let (Some(position), Some(len)) = (positions.get(row), lens.get(row)) else {
-            return Err(changed());
-        };
-        if record.raw.len() != *len as usize {
-            return Err(changed());
+    file.seek(SeekFrom::Start(layout.from))
+        .map_err(read_error)?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let mut raw = Vec::new();
+    let mut gaps = layout.gaps.iter().peekable();
+    let mut consumed = layout.from;
+    for (row, (position, len)) in positions.iter().zip(lens).enumerate() {
+        if let Some((_, gap)) = gaps.next_if(|(r, _)| *r as usize == row) {
+            std::io::copy(&mut (&mut reader).take(*gap), &mut std::io::sink())
+                .map_err(read_error)?;
+            consumed += gap;
         }
+        raw.resize(*len as usize, 0);
+        reader.read_exact(&mut raw).map_err(|e| match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => changed(),
+            _ => read_error(e),
+        })?;
+        consumed += u64::from(*len);
         let bucket = bucket_of_block[*position as usize / BLOCK];
         let writer = &mut buckets[bucket];
         writer
             .write_all(&position.to_le_bytes())
             .and_then(|()| writer.write_all(&len.to_le_bytes()))
-            .and_then(|()| writer.write_all(record.raw))
+            .and_then(|()| writer.write_all(&raw))
             .map_err(temp(&paths[bucket]))?;
-        row += 1;
         if row.is_multiple_of(65536) {
-            progress(reader.consumed);
+            progress(consumed);
         }
-    }
-    if row != positions.len() {
-        return Err(changed());
     }
     for (writer, path) in buckets.into_iter().zip(&paths) {
         writer
