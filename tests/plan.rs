@@ -223,6 +223,40 @@ fn a_junction_groups_by_its_first_master_present() {
 }
 
 #[test]
+fn a_reordering_that_would_collide_more_keeps_the_file_order() {
+    let dir = fixture();
+    // Every course once, students in pairs: grouping by course (all singletons) could only
+    // scatter the students, which the file's own order keeps together.
+    let rows: String = (0..16).map(|i| format!("c{i},s{}\n", i / 2)).collect();
+    let input = format!("Course__c,Student__c\n{rows}");
+    fs::write(dir.path().join("j.csv"), &input).unwrap();
+    let out = path_str(&dir.path().join("o.csv"));
+    let run = plan(
+        dir.path(),
+        "j.csv",
+        "Enrollment__c",
+        &[
+            "--batch-size",
+            "2",
+            "--parallel",
+            "3",
+            "--format",
+            "json",
+            "--out",
+            &out,
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json = run.json();
+    assert_eq!(json["order"], "kept", "{json}");
+    assert_eq!(
+        json["collisions"][1]["before"],
+        json["collisions"][1]["after"]
+    );
+    assert_eq!(fs::read_to_string(&out).unwrap(), input);
+}
+
+#[test]
 fn a_master_detail_parent_by_external_id() {
     let dir = fixture();
     let rows: String = (0..30).map(|i| format!("L{i},ORD-{}\n", i % 6)).collect();
@@ -354,13 +388,13 @@ fn bad_input_is_a_one_line_error_and_writes_nothing() {
             "ragged",
             b"Name,Order__c\na,o1\nb\n",
             "Line__c",
-            "bad.csv:3: the row has 1 fields, the header 2",
+            "bad.csv:3: the row has 1 field, the header has 2",
         ),
         (
             "open quote",
             b"Name,Order__c\na,o1\n\"b,o2\nc,o3\n",
             "Line__c",
-            "bad.csv:3: the row has 1 fields, the header 2 (a quote left open?)",
+            "bad.csv:3: the row has 1 field, the header has 2 (a quote left open?)",
         ),
         (
             "unknown object",

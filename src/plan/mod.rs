@@ -87,7 +87,7 @@ pub enum PlanError {
         guess: Option<&'static str>,
     },
 
-    #[error("{path}:{line}: the row has {found} fields, the header {expected}{hint}")]
+    #[error("{path}:{line}: the row has {found} field{}, the header has {expected}{hint}", plural_s(.found))]
     #[diagnostic(code(lockgen::plan::ragged))]
     Ragged {
         path: String,
@@ -130,6 +130,10 @@ pub enum PlanError {
     Report(#[source] std::io::Error),
 }
 
+fn plural_s(n: &usize) -> &'static str {
+    if *n == 1 { "" } else { "s" }
+}
+
 fn did_you_mean(suggestion: &Option<String>) -> String {
     suggestion
         .as_ref()
@@ -164,10 +168,11 @@ pub fn run(
         path: name.clone(),
         source,
     })?;
-    if metadata.is_dir() {
+    // The file is read more than once: a pipe or a device would not read the same twice.
+    if !metadata.is_file() {
         return Err(PlanError::Read {
             path: name,
-            source: std::io::Error::other("is a folder, not a CSV file"),
+            source: std::io::Error::other("not a regular file"),
         });
     }
     if let Some(target) = &args.out {

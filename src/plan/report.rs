@@ -357,7 +357,7 @@ pub fn human(report: &PlanReport) -> String {
     let _ = writeln!(
         s,
         "  lock key      {} ({}){}",
-        primary.headers.join(" or "),
+        shown(&primary.headers.join(" or ")),
         primary.key.describe(),
         if report.keys_in_file.len() > 1 {
             ": rows are grouped by it"
@@ -369,7 +369,7 @@ pub fn human(report: &PlanReport) -> String {
         let _ = writeln!(
             s,
             "  also locks    {} ({})",
-            other.headers.join(" or "),
+            shown(&other.headers.join(" or ")),
             other.key.describe()
         );
     }
