@@ -474,6 +474,23 @@ fn bad_input_is_a_one_line_error_and_writes_nothing() {
 }
 
 #[test]
+fn a_quote_left_open_stops_at_the_record_cap() {
+    let dir = fixture();
+    let mut input = b"Name,Order__c\na,o1\n\"b,o2\n".to_vec();
+    input.extend(std::iter::repeat_n(b"x,o3\n".as_slice(), 4 << 20).flatten());
+    fs::write(dir.path().join("open.csv"), &input).unwrap();
+    let run = plan(
+        dir.path(),
+        "open.csv",
+        "Line__c",
+        &["--out", &path_str(&dir.path().join("o.csv"))],
+    );
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("open.csv:3: not a CSV file: the record starting here is longer than 16 MB (a quote left open?)"), "{}", run.stderr);
+    assert!(!dir.path().join("o.csv").exists());
+}
+
+#[test]
 fn out_never_overwrites_the_input() {
     let dir = fixture();
     let input = "Name,Order__c\nb,o2\na,o1\nc,o2\n";

@@ -6,13 +6,13 @@
 //! parent, in memory or in spilled runs) → [`pack`] batches (whole groups per batch) →
 //! [`simulate`] (collisions, exactly) → [`write`] (atomic) → [`report`].
 
-pub mod keys;
-pub mod pack;
-pub mod read;
-pub mod report;
-pub mod simulate;
-pub mod sort;
-pub mod write;
+mod keys;
+mod pack;
+mod read;
+mod report;
+mod simulate;
+mod sort;
+mod write;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -209,7 +209,7 @@ pub fn run(
     let Some(header_row) = reader.next_row()? else {
         return Err(PlanError::Empty { path: name });
     };
-    let header: Vec<String> = (0..header_row.len())
+    let header: Vec<String> = (0..header_row.field_count())
         .map(|i| String::from_utf8_lossy(header_row.field(i).unwrap_or_default()).into_owned())
         .collect();
     let header_raw = header_row.raw.to_vec();
@@ -519,11 +519,11 @@ impl<'a> Planner<'a> {
         let mut next_offset = reader.consumed;
         self.rows_from = next_offset;
         while let Some(row) = reader.next_row()? {
-            if row.len() != header.len() {
+            if row.field_count() != header.len() {
                 return Err(PlanError::Ragged {
                     path: self.name.to_string(),
                     line: row.line,
-                    found: row.len(),
+                    found: row.field_count(),
                     expected: header.len(),
                     hint: if row.raw.iter().filter(|b| **b == b'\n').count() > 1 {
                         " (a quote left open?)"

@@ -9,6 +9,10 @@ use super::PlanError;
 /// The bytes read from the file at a time.
 const CHUNK: usize = 1 << 20;
 
+/// The largest record accepted. The Bulk API takes at most 400,000 characters a record; a
+/// record far larger is a quote left open, which would otherwise swallow the rest of the file.
+pub const MAX_RECORD: usize = 16 << 20;
+
 /// One record: its bytes as in the file (terminator included, when it has one) and its fields,
 /// unquoted.
 pub struct Row<'a> {
@@ -22,23 +26,14 @@ pub struct Row<'a> {
 }
 
 impl<'a> Row<'a> {
-    pub fn len(&self) -> usize {
+    pub fn field_count(&self) -> usize {
         self.ends.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
     }
 
     pub fn field(&self, index: usize) -> Option<&'a [u8]> {
         let end = *self.ends.get(index)?;
         let start = if index == 0 { 0 } else { self.ends[index - 1] };
         self.fields.get(start..end)
-    }
-
-    /// Does the record end with a line terminator? (The file's last one may not.)
-    pub fn terminated(&self) -> bool {
-        matches!(self.raw.last(), Some(b'\n' | b'\r'))
     }
 }
 
@@ -157,6 +152,16 @@ impl<R: Read> RowReader<R> {
             self.take(nin, true);
             out_len += nout;
             ends_len += nend;
+            if self.raw.len() > MAX_RECORD {
+                return Err(PlanError::NotCsv {
+                    path: self.name.clone(),
+                    line,
+                    reason: format!(
+                        "the record starting here is longer than {} MB (a quote left open?)",
+                        MAX_RECORD >> 20
+                    ),
+                });
+            }
             match result {
                 csv_core::ReadRecordResult::InputEmpty => {}
                 csv_core::ReadRecordResult::OutputFull => {
@@ -323,7 +328,7 @@ mod tests {
         let mut reader = RowReader::new(data, "t.csv");
         let mut all = Vec::new();
         while let Some(row) = reader.next_row().unwrap() {
-            let fields = (0..row.len())
+            let fields = (0..row.field_count())
                 .map(|i| row.field(i).unwrap().to_vec())
                 .collect();
             all.push((row.raw.to_vec(), fields, row.line));
