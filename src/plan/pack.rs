@@ -9,7 +9,7 @@
 //!   of it waits until `parallel` batches later, so its two parts never run at the same time.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 /// `starts` value of a group whose rows sit in several pieces.
 const SPLIT: u32 = u32::MAX;
@@ -64,9 +64,9 @@ struct Packer<'s> {
     pieces: Vec<(u32, u32, u32)>,
     free: Vec<(u32, u32)>,
     free_left: u32,
-    /// Groups (or the rest of split ones) waiting to be placed, by piece size.
-    buckets: Vec<Vec<u32>>,
-    sizes_waiting: BTreeSet<u32>,
+    /// Groups (or the rest of split ones) waiting to be placed, by piece size; each list is
+    /// popped from the back.
+    waiting: BTreeMap<u32, Vec<u32>>,
     /// Rests of split groups: `(first batch they may go in, group, len)`.
     deferred: VecDeque<(u32, u32, u32)>,
     split: Vec<u32>,
@@ -74,17 +74,18 @@ struct Packer<'s> {
 
 impl Packer<'_> {
     fn take(&mut self, size: u32) -> u32 {
-        let bucket = &mut self.buckets[size as usize];
+        let Some(bucket) = self.waiting.get_mut(&size) else {
+            return 0;
+        };
         let group = bucket.pop().unwrap_or_default();
         if bucket.is_empty() {
-            self.sizes_waiting.remove(&size);
+            self.waiting.remove(&size);
         }
         group
     }
 
     fn put(&mut self, group: u32, len: u32) {
-        self.buckets[len as usize].push(group);
-        self.sizes_waiting.insert(len);
+        self.waiting.entry(len).or_default().push(group);
     }
 
     fn place(&mut self, group: u32, len: u32) {
@@ -114,7 +115,7 @@ impl Packer<'_> {
         }
         while room > 0 && self.pos < self.total {
             // The largest whole group (or ready rest) that fits.
-            if let Some(&size) = self.sizes_waiting.range(..=room).next_back() {
+            if let Some(&size) = self.waiting.range(..=room).next_back().map(|(s, _)| s) {
                 let group = self.take(size);
                 self.place(group, size);
                 room -= size;
@@ -130,12 +131,12 @@ impl Packer<'_> {
                 continue;
             }
             // Split the smallest group that does not fit; its rest waits `parallel` batches.
-            if let Some(&size) = self.sizes_waiting.range(room + 1..).next() {
+            if let Some(&size) = self.waiting.range(room + 1..).next().map(|(s, _)| s) {
                 let group = self.take(size);
                 self.starts[group as usize] = SPLIT;
                 self.place(group, room);
                 self.deferred
-                    .push_back((chunk + self.parallel, group, size - room));
+                    .push_back((chunk.saturating_add(self.parallel), group, size - room));
                 self.split.push(group);
                 room = 0;
                 continue;
@@ -146,7 +147,7 @@ impl Packer<'_> {
                 self.place(group, n);
                 if n < len {
                     self.deferred
-                        .push_front((chunk + self.parallel, group, len - n));
+                        .push_front((chunk.saturating_add(self.parallel), group, len - n));
                 }
                 room -= n;
                 continue;
@@ -176,8 +177,7 @@ pub fn pack(sizes: &[u32], free: u32, batch: u32, parallel: u32) -> Placement {
         pieces: Vec::new(),
         free: Vec::new(),
         free_left: free,
-        buckets: vec![Vec::new(); batch as usize + 1],
-        sizes_waiting: BTreeSet::new(),
+        waiting: BTreeMap::new(),
         deferred: VecDeque::new(),
         split: Vec::new(),
     };
