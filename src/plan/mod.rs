@@ -582,9 +582,14 @@ impl<'a> Planner<'a> {
         let mut before = Collisions::default();
         let mut largest: BinaryHeap<Reverse<(u64, Reverse<u32>, String)>> = BinaryHeap::new();
         let mut named: Vec<(u32, String)> = Vec::new();
+        // The rows in group order, kept (4 bytes a row) so that pass 2 need not merge again.
+        let mut merged: Vec<u32> = Vec::with_capacity(self.rows as usize);
+        let mut free_at: Option<usize> = None;
         primary.each_group(|key, rows| {
+            merged.extend_from_slice(rows);
             if key.is_empty() {
                 free = rows.len() as u32;
+                free_at = Some(sizes.len());
                 return Ok(());
             }
             let group = sizes.len() as u32;
@@ -640,21 +645,29 @@ impl<'a> Planner<'a> {
         // Pass 2: every row's position, and the plan's collisions.
         let mut positions = vec![0u32; self.rows as usize];
         let mut after = Collisions::default();
-        let mut group = 0u32;
         let mut places: Vec<u32> = Vec::new();
-        primary.each_group(|key, rows| {
-            if key.is_empty() {
+        let mut rest = merged.as_slice();
+        for group in 0..=sizes.len() {
+            if free_at == Some(group) {
+                let (rows, next) = rest.split_at_checked(free as usize).unwrap_or((rest, &[]));
                 placement.free_positions(&mut places);
-            } else {
-                placement.positions(group, &mut places, rows.len());
-                after.add_sorted(places.iter().map(|p| u64::from(*p)), batch, parallel);
-                group += 1;
+                for (row, place) in rows.iter().zip(&places) {
+                    positions[*row as usize] = *place;
+                }
+                rest = next;
             }
+            let Some(size) = sizes.get(group) else {
+                break;
+            };
+            let (rows, next) = rest.split_at_checked(*size as usize).unwrap_or((rest, &[]));
+            placement.positions(group as u32, &mut places, rows.len());
+            after.add_sorted(places.iter().map(|p| u64::from(*p)), batch, parallel);
             for (row, place) in rows.iter().zip(&places) {
                 positions[*row as usize] = *place;
             }
-            Ok(())
-        })?;
+            rest = next;
+        }
+        drop(merged);
         let mut by_key = vec![KeyCollisions::new(&columns[0], before, after)];
 
         // The other parents a row locks (a junction's second master …), in both orders.

@@ -136,6 +136,14 @@ pub struct Layout<'a> {
     pub gaps: &'a [(u32, u64)],
 }
 
+/// The error for a temporary file; the path is formatted only when there is one.
+fn temp(path: &Path) -> impl FnOnce(std::io::Error) -> PlanError + '_ {
+    move |source| PlanError::Temp {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
 /// Positions per block when sizing buckets.
 const BLOCK: usize = 4096;
 
@@ -155,10 +163,6 @@ pub fn write_spilled(
     out: &mut Output,
     progress: &dyn Fn(u64),
 ) -> Result<(), PlanError> {
-    let temp = |path: &Path| {
-        let path = path.display().to_string();
-        move |source| PlanError::Temp { path, source }
-    };
     let lens = layout.lens;
     let mut block_bytes = vec![0u64; positions.len().div_ceil(BLOCK)];
     for (row, position) in positions.iter().enumerate() {
