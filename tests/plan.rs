@@ -592,6 +592,28 @@ fn a_file_over_the_memory_budget_is_sorted_in_spilled_runs() {
 }
 
 #[test]
+fn skew_is_reported_whatever_the_batch_size() {
+    let dir = fixture();
+    let mut input = String::from("Order__c\n");
+    for i in 0..10_100 {
+        input.push_str(if i % 201 == 0 { "small\n" } else { "big\n" });
+    }
+    fs::write(dir.path().join("s.csv"), input).unwrap();
+    for batch in ["200", "20000"] {
+        let run = plan(
+            dir.path(),
+            "s.csv",
+            "Line__c",
+            &["--batch-size", batch, "--format", "json"],
+        );
+        let json = run.json();
+        assert_eq!(json["skewed"][0]["parent"], "big", "{batch}");
+        assert_eq!(json["skewed"][0]["rows"], 10_049, "{batch}");
+        assert_eq!(json["skewed"].as_array().unwrap().len(), 1);
+    }
+}
+
+#[test]
 fn help_lists_plan() {
     let run = lockgen(&["plan", "--help"]);
     assert_eq!(run.code, 0);

@@ -229,8 +229,12 @@ pub fn run(
             write::copy_unchanged(&args.file, &name, &mut output)?;
             output.commit()?;
             report.output = Some(target.display().to_string());
+            clock.lap("write");
         }
         report.advise();
+        if args.timings {
+            let _ = write!(err, "{}", clock.render());
+        }
         return render(&report, args.format, out);
     }
 
@@ -582,6 +586,7 @@ impl<'a> Planner<'a> {
         let mut before = Collisions::default();
         let mut largest: BinaryHeap<Reverse<(u64, Reverse<u32>, String)>> = BinaryHeap::new();
         let mut named: Vec<(u32, String)> = Vec::new();
+        let mut skewed: Vec<(Reverse<u64>, u32, String)> = Vec::new();
         // The rows in group order, kept (4 bytes a row) so that pass 2 need not merge again.
         let mut merged: Vec<u32> = Vec::with_capacity(self.rows as usize);
         let mut free_at: Option<usize> = None;
@@ -610,8 +615,17 @@ impl<'a> Planner<'a> {
             if size > batch {
                 named.push((group, keys::display_value(key)));
             }
+            // Skew is counted apart from batches: a batch may be larger than 10,000 rows.
+            if size > SKEW {
+                skewed.push((Reverse(size), group, keys::display_value(key)));
+            }
             Ok(())
         })?;
+        skewed.sort_unstable();
+        report.skewed = skewed
+            .into_iter()
+            .map(|(Reverse(rows), _, parent)| Group { parent, rows })
+            .collect();
         report.parents = sizes.len() as u64;
         report.rows_without_parent = u64::from(free);
         let mut largest: Vec<(u64, Reverse<u32>, String)> =

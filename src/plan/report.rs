@@ -167,7 +167,6 @@ impl PlanReport {
     }
 
     pub fn set_serial(&mut self, groups: Vec<Group>, rows: u64) {
-        self.skewed = groups.iter().filter(|g| g.rows > SKEW).cloned().collect();
         self.serial = Serial {
             parents: groups.len() as u64,
             rows,
