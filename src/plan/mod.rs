@@ -6,6 +6,7 @@
 //! parent, in memory or in spilled runs) → [`pack`] batches (whole groups per batch) →
 //! [`simulate`] (collisions, exactly) → [`write`] (atomic) → [`report`].
 
+mod cleanup;
 mod keys;
 mod pack;
 mod read;
@@ -125,6 +126,10 @@ pub enum PlanError {
         source: std::io::Error,
     },
 
+    #[error("interrupted")]
+    #[diagnostic(code(lockgen::plan::interrupted))]
+    Interrupted,
+
     #[error("cannot write the report: {0}")]
     #[diagnostic(code(lockgen::plan::output))]
     Report(#[source] std::io::Error),
@@ -159,6 +164,22 @@ fn encoding_help(guess: &Option<&'static str>, path: &str) -> String {
 
 /// The command: returns the exit code (0), or the error that ends the run with 2.
 pub fn run(
+    args: &PlanArgs,
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> Result<i32, PlanError> {
+    let result = run_plan(args, out, err);
+    if cleanup::interrupted() {
+        let _ = writeln!(err, "lockgen: interrupted; temporary files removed");
+        return Ok(EXIT_INTERRUPTED);
+    }
+    result
+}
+
+/// Exit code after Ctrl-C (128 + SIGINT), as shells report it.
+const EXIT_INTERRUPTED: i32 = 130;
+
+fn run_plan(
     args: &PlanArgs,
     out: &mut dyn std::io::Write,
     err: &mut dyn std::io::Write,
@@ -445,6 +466,8 @@ struct Planner<'a> {
     /// Where the first row starts.
     rows_from: u64,
     temp: Option<tempfile::TempDir>,
+    /// Removes the temporary folder on Ctrl-C; declared after it, so dropped after it.
+    temp_guard: Option<cleanup::Registered>,
     temp_parent: PathBuf,
     progress: Progress,
 }
@@ -473,6 +496,7 @@ impl<'a> Planner<'a> {
             gaps: Vec::new(),
             rows_from: 0,
             temp: None,
+            temp_guard: None,
             temp_parent,
             progress: Progress::new(size, "reading"),
         };
@@ -500,6 +524,7 @@ impl<'a> Planner<'a> {
                 source,
             })?;
         let path = dir.path().to_path_buf();
+        self.temp_guard = Some(cleanup::register(&path));
         self.temp = Some(dir);
         Ok(path)
     }
@@ -563,6 +588,7 @@ impl<'a> Planner<'a> {
             self.rows += 1;
             if self.rows.is_multiple_of(65536) {
                 self.progress.set(reader.consumed);
+                cleanup::check()?;
             }
         }
         Ok(())

@@ -13,6 +13,8 @@ use super::PlanError;
 pub struct Output {
     writer: BufWriter<tempfile::NamedTempFile>,
     target: PathBuf,
+    /// Removes the temporary file on Ctrl-C.
+    _guard: super::cleanup::Registered,
 }
 
 impl Output {
@@ -40,6 +42,7 @@ impl Output {
             let _ = file.as_file().set_permissions(metadata.permissions());
         }
         Ok(Output {
+            _guard: super::cleanup::register(file.path()),
             writer: BufWriter::with_capacity(1 << 20, file),
             target: target.to_path_buf(),
         })
@@ -56,8 +59,9 @@ impl Output {
         self.writer.write_all(bytes).map_err(|e| self.error(e))
     }
 
-    /// Rename the finished file over the target.
+    /// Rename the finished file over the target (unless the run was interrupted meanwhile).
     pub fn commit(self) -> Result<(), PlanError> {
+        super::cleanup::check()?;
         let target = self.target.clone();
         let error = |source| PlanError::Write {
             path: target.display().to_string(),
@@ -118,6 +122,9 @@ impl MemoryRows {
         }
         let last = order.len().saturating_sub(1);
         for (position, row) in order.iter().enumerate() {
+            if position.is_multiple_of(65536) {
+                super::cleanup::check()?;
+            }
             let raw = self.row(*row as usize);
             out.write(raw)?;
             if position < last && !terminated(raw) {
@@ -233,6 +240,7 @@ pub fn write_spilled(
             .map_err(temp(&paths[bucket]))?;
         if row.is_multiple_of(65536) {
             progress(consumed);
+            super::cleanup::check()?;
         }
     }
     for (writer, path) in buckets.into_iter().zip(&paths) {
@@ -244,6 +252,7 @@ pub fn write_spilled(
 
     let last = positions.len().saturating_sub(1);
     for (bucket, path) in paths.iter().enumerate() {
+        super::cleanup::check()?;
         let first = bucket_starts[bucket];
         let count = bucket_starts[bucket + 1] - first;
         let mut bytes = Vec::new();
