@@ -28,6 +28,9 @@ pub enum Command {
     /// platform-event retry, a lock service, an external-ID upsert, or the one trigger of an
     /// object
     New(NewArgs),
+    /// Reorder a bulk-load CSV so that batches running at the same time never share a locked
+    /// parent, and report the parent-lock collisions before and after
+    Plan(PlanArgs),
 }
 
 #[derive(Debug, Args)]
@@ -323,4 +326,84 @@ pub struct TriggerArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The CSV file to load (UTF-8, header first)
+    pub file: PathBuf,
+
+    /// The SObject the file loads (`Contact`, `Invoice_Line__c`)
+    #[arg(long, value_name = "SOBJECT")]
+    pub object: String,
+
+    /// Rows per batch, as the loader is set up (Data Loader's "batch size")
+    #[arg(long, value_name = "N", default_value_t = 200,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_size: u32,
+
+    /// Batches the loader runs at the same time
+    #[arg(long, value_name = "N", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub parallel: u32,
+
+    /// Write the reordered file here (never the input file); without it, only the report
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Report format
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+
+    /// The project whose metadata says what locks (default: the project around the CSV file,
+    /// else the current folder)
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+
+    /// Memory for sorting; larger files are sorted in runs spilled to a temporary folder
+    /// (`512MB`, `2GB`, `64KB`; binary units)
+    #[arg(long, value_name = "SIZE", default_value = "512MB", value_parser = parse_size)]
+    pub memory: u64,
+
+    /// Print how long each stage took (project, read, sort, plan, write) to stderr
+    #[arg(long)]
+    pub timings: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// A summary with a histogram of group sizes, for people
+    Human,
+    /// The same facts as JSON, for scripts
+    Json,
+}
+
+/// `512MB`, `512M`, `2GiB`, `65536`: a size in bytes (K, M and G are powers of 1024).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let digits = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(digits);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size: write it as 512MB, 2GB or 65536"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => {
+            return Err(format!(
+                "`{text}`: unknown unit `{unit}` (use KB, MB or GB)"
+            ));
+        }
+    };
+    let bytes = number
+        .checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("`{text}` is too large"))?;
+    if bytes < 4096 {
+        return Err(format!("`{text}` is too small: at least 4KB"));
+    }
+    Ok(bytes)
 }

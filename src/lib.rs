@@ -13,6 +13,7 @@ pub mod generate;
 pub mod index;
 pub mod lint;
 pub mod metadata;
+pub mod plan;
 pub mod project;
 pub mod report;
 pub mod rules;
@@ -69,6 +70,13 @@ where
         cli::Command::New(args) => generate::run(args, out, err)
             .map(|()| 0)
             .map_err(Error::from),
+        cli::Command::Plan(args) => match plan::run(args, out, err) {
+            Ok(code) => Ok(code),
+            Err(error) => {
+                let _ = writeln!(err, "lockgen: error: {error}");
+                Ok(EXIT_ERROR)
+            }
+        },
     };
     match result {
         Ok(code) => code,
