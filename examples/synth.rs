@@ -4,6 +4,10 @@
 //! batches, schedulables, `@future` methods, interfaces, inner classes and tests.
 //!
 //!     cargo run --release --example synth -- --lines 1000000 --out DIR [--seed N] [--force]
+//!         [--flows N]
+//!
+//! `--flows N` adds N flows: after-save flows that update the record's parent or loop over
+//! related records, before-save flows, scheduled paths, subflows and drafts.
 //!
 //! Deterministic: the same arguments write the same bytes.
 #![allow(clippy::print_stdout)]
@@ -37,6 +41,7 @@ struct Options {
     out: PathBuf,
     seed: u64,
     force: bool,
+    flows: usize,
 }
 
 fn options() -> Result<Options, String> {
@@ -44,6 +49,7 @@ fn options() -> Result<Options, String> {
     let mut out = None;
     let mut seed = 1;
     let mut force = false;
+    let mut flows = 0;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
@@ -52,8 +58,11 @@ fn options() -> Result<Options, String> {
             "--out" => out = Some(PathBuf::from(value()?)),
             "--seed" => seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
             "--force" => force = true,
+            "--flows" => flows = value()?.parse().map_err(|e| format!("--flows: {e}"))?,
             "-h" | "--help" => {
-                return Err("usage: synth --lines N --out DIR [--seed N] [--force]".to_string());
+                return Err(
+                    "usage: synth --lines N --out DIR [--seed N] [--force] [--flows N]".to_string(),
+                );
             }
             other => return Err(format!("unknown argument {other}")),
         }
@@ -64,6 +73,7 @@ fn options() -> Result<Options, String> {
         out,
         seed: seed.max(1),
         force,
+        flows,
     })
 }
 
@@ -157,6 +167,50 @@ fn objects(rng: &mut Rng, w: &mut Writer, count: usize) -> Result<Vec<Object>, S
         objects.push(Object { name });
     }
     Ok(objects)
+}
+
+/// `count` flows over the objects: record-triggered ones that write the parent, loop over
+/// related records or call a subflow, before-save ones, scheduled paths, and drafts.
+fn flows(rng: &mut Rng, w: &mut Writer, objects: &[Object], count: usize) -> Result<(), String> {
+    const HEAD: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Flow xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n    <apiVersion>61.0</apiVersion>\n";
+    for index in 0..count {
+        let object = &objects[index % objects.len()];
+        let name = format!("{}_Flow_{index}", object.name.trim_end_matches("__c"));
+        let status = if rng.chance(10) { "Draft" } else { "Active" };
+        let update_parent = "    <recordUpdates>\n        <name>Touch_Parent</name>\n        <label>Touch Parent</label>\n        <inputAssignments>\n            <field>Amount__c</field>\n            <value><numberValue>1.0</numberValue></value>\n        </inputAssignments>\n        <inputReference>$Record.Parent__r</inputReference>\n    </recordUpdates>\n";
+        let (body, start) = match rng.below(5) {
+            // An after-save flow that updates the parent.
+            0 => (
+                update_parent.to_string(),
+                format!("        <connector><targetReference>Touch_Parent</targetReference></connector>\n        <object>{o}</object>\n        <recordTriggerType>CreateAndUpdate</recordTriggerType>\n        <triggerType>RecordAfterSave</triggerType>\n", o = object.name),
+            ),
+            // A loop over the parent's other children with an update inside.
+            1 => (
+                format!("    <loops>\n        <name>Each_Sibling</name>\n        <label>Each Sibling</label>\n        <collectionReference>Get_Siblings</collectionReference>\n        <nextValueConnector><targetReference>Save_Sibling</targetReference></nextValueConnector>\n    </loops>\n    <recordLookups>\n        <name>Get_Siblings</name>\n        <label>Get Siblings</label>\n        <connector><targetReference>Each_Sibling</targetReference></connector>\n        <getFirstRecordOnly>false</getFirstRecordOnly>\n        <object>{o}</object>\n        <storeOutputAutomatically>true</storeOutputAutomatically>\n    </recordLookups>\n    <recordUpdates>\n        <name>Save_Sibling</name>\n        <label>Save Sibling</label>\n        <connector><targetReference>Each_Sibling</targetReference></connector>\n        <inputReference>Each_Sibling</inputReference>\n    </recordUpdates>\n", o = object.name),
+                format!("        <connector><targetReference>Get_Siblings</targetReference></connector>\n        <object>{o}</object>\n        <recordTriggerType>Update</recordTriggerType>\n        <triggerType>RecordAfterSave</triggerType>\n", o = object.name),
+            ),
+            // A before-save flow: changes the record being saved only.
+            2 => (
+                "    <recordUpdates>\n        <name>Default_Amount</name>\n        <label>Default Amount</label>\n        <inputReference>$Record</inputReference>\n    </recordUpdates>\n".to_string(),
+                format!("        <connector><targetReference>Default_Amount</targetReference></connector>\n        <object>{o}</object>\n        <recordTriggerType>Create</recordTriggerType>\n        <triggerType>RecordBeforeSave</triggerType>\n", o = object.name),
+            ),
+            // A scheduled path that updates the parent later.
+            3 => (
+                update_parent.to_string(),
+                format!("        <object>{o}</object>\n        <recordTriggerType>Create</recordTriggerType>\n        <scheduledPaths>\n            <name>Later</name>\n            <label>Later</label>\n            <connector><targetReference>Touch_Parent</targetReference></connector>\n            <pathType>AsyncAfterCommit</pathType>\n        </scheduledPaths>\n        <triggerType>RecordAfterSave</triggerType>\n", o = object.name),
+            ),
+            // An after-save flow that calls the previous flow as a subflow.
+            _ => (
+                format!("    <subflows>\n        <name>Run_Previous</name>\n        <label>Run Previous</label>\n        <flowName>{}_Flow_{}</flowName>\n    </subflows>\n", objects[(index + objects.len() - 1) % objects.len()].name.trim_end_matches("__c"), index.saturating_sub(1)),
+                format!("        <connector><targetReference>Run_Previous</targetReference></connector>\n        <object>{o}</object>\n        <recordTriggerType>Update</recordTriggerType>\n        <triggerType>RecordAfterSave</triggerType>\n", o = object.name),
+            ),
+        };
+        w.write(
+            &format!("force-app/main/default/flows/{name}.flow-meta.xml"),
+            &format!("{HEAD}{body}    <label>{name}</label>\n    <processType>AutoLaunchedFlow</processType>\n    <start>\n{start}    </start>\n    <status>{status}</status>\n</Flow>\n"),
+        )?;
+    }
+    Ok(())
 }
 
 /// A method body of about `lines` lines working on `object`.
@@ -280,6 +334,7 @@ fn run() -> Result<(), String> {
     // About one object per 2,500 lines, as in real orgs.
     let object_count = (options.lines / 2_500).clamp(4, 2_000);
     let objects = objects(&mut rng, &mut w, object_count)?;
+    flows(&mut rng, &mut w, &objects, options.flows)?;
     let mut services: Vec<String> = Vec::new();
     let (mut classes, mut triggers) = (0usize, 0usize);
     let mut index = 0usize;

@@ -62,6 +62,8 @@ impl Start {
 pub struct ScheduledPath {
     pub name: String,
     pub label: String,
+    /// `<pathType>AsyncAfterCommit</pathType>`: "Run Asynchronously", right after the save.
+    pub after_commit: bool,
     pub connector: Option<String>,
     /// The `<name>` line of the path.
     pub span: Span,

@@ -98,6 +98,9 @@ fn parse_start(start: &Xml) -> Start {
             .map(|path| ScheduledPath {
                 name: path.child_text("name").unwrap_or_default().to_string(),
                 label: path.child_text("label").unwrap_or_default().to_string(),
+                after_commit: path
+                    .child_text("pathType")
+                    .is_some_and(|t| t.eq_ignore_ascii_case("AsyncAfterCommit")),
                 connector: path
                     .child("connector")
                     .and_then(|c| c.child_text("targetReference"))

@@ -93,6 +93,9 @@ pub struct EntryPoint {
     /// The methods the platform calls (`execute`, `start`, `finish`, or the future method).
     pub methods: Vec<MethodId>,
     pub class: Option<ClassId>,
+    /// Entry points of one piece of automation (the scheduled paths of one flow): its author
+    /// designed them together, so they are not reported as contending with each other.
+    pub group: Option<crate::index::FileId>,
 }
 
 impl EntryPoint {
@@ -312,6 +315,7 @@ impl Program {
                     span,
                     methods: vec![method],
                     class: None,
+                    group: Some(unit.file),
                 });
             }
             if !flow.is_record_triggered() {
@@ -508,6 +512,7 @@ impl Program {
                     span: class.name_span,
                     methods,
                     class: Some(id),
+                    group: None,
                 });
             }
         }
@@ -521,6 +526,7 @@ impl Program {
                     span: info.name_span,
                     methods: vec![trigger.body],
                     class: None,
+                    group: None,
                 });
             }
         }
@@ -534,6 +540,7 @@ impl Program {
                     span: method.name_span,
                     methods: vec![id],
                     class: None,
+                    group: None,
                 });
             }
         }

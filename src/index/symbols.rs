@@ -677,10 +677,15 @@ pub fn holds_generic_records(ty: &TypeRef) -> bool {
 
 /// A scheduled path as messages name it: its label, else its API name.
 fn path_label(path: &crate::flow::model::ScheduledPath) -> &str {
-    if path.label.is_empty() {
-        &path.name
-    } else {
+    if !path.label.is_empty() {
         &path.label
+    } else if !path.name.is_empty() {
+        &path.name
+    } else if path.after_commit {
+        // Flow Builder's name for the path it creates itself.
+        "Run Asynchronously"
+    } else {
+        "(unnamed)"
     }
 }
 

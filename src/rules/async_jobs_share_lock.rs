@@ -190,6 +190,8 @@ impl Rule for AsyncJobsShareLock {
                             .iter()
                             .copied()
                             .filter(|o| *o != index)
+                            // Paths of one flow are one piece of automation.
+                            .filter(|o| entry.group.is_none() || entries[*o].group != entry.group)
                             .collect();
                         (!others.is_empty()).then_some((key, hold, others))
                     })

@@ -171,7 +171,7 @@ fn flow_message(
         what.push_str(&format!(" of `{object}`"));
     }
     format!(
-        "{what} inside loop `{}` in {}: it runs once per item, taking the row locks again each time",
+        "{what} inside loop `{}` in {}: it can run once per item, taking the row locks again each time",
         label(in_loop),
         flow.display()
     )
