@@ -2,7 +2,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 
-use super::{Finding, Rule, RuleMeta, declare_rule};
+use super::{Finding, MAX_RELATED, Rule, RuleMeta, and_more, declare_rule};
 use crate::apex::model::DmlKind;
 use crate::index::Project;
 use crate::index::program::{EntryPoint, ReachOptions};
@@ -132,9 +132,6 @@ fn related_message(name: &str, object: &str, path: &str) -> String {
     format!("`{name}` also locks `{object}`: {path}")
 }
 
-/// Related locations listed per finding; the message counts every other job.
-const MAX_RELATED: usize = 10;
-
 /// How a job holds an object's rows: it modifies them, or it locks them as the parent of what
 /// it writes. Inserting rows of an object with no locking parent holds nothing: new rows are
 /// nobody else's.
@@ -208,12 +205,21 @@ impl Rule for AsyncJobsShareLock {
             )
             .with_object(hold.object.clone())
             .with_help("serialize writes per parent: do this work in one job, or chain the jobs so they never overlap, and lock the parent with `SELECT … FOR UPDATE` first");
-            for other in others.into_iter().take(MAX_RELATED) {
+            // The first few others with their paths, then one "and N more" (built here, not
+            // for every pair: a thousand jobs on one object must stay linear).
+            for other in others.iter().take(MAX_RELATED).copied() {
                 let theirs = &jobs[other].holds[key];
                 finding = finding.with_related(
                     entries[other].file,
                     entries[other].span,
                     related_message(&entries[other].label, &theirs.object, theirs.path()),
+                );
+            }
+            if let Some(next) = others.get(MAX_RELATED) {
+                finding = finding.with_related(
+                    entries[*next].file,
+                    entries[*next].span,
+                    and_more(others.len() - MAX_RELATED),
                 );
             }
             findings.push(finding);
