@@ -41,6 +41,8 @@ pub struct Start {
     /// The first element of the immediate path.
     pub connector: Option<String>,
     pub scheduled_paths: Vec<ScheduledPath>,
+    /// A schedule-triggered flow's `<schedule><frequency>` (`Once`, `Daily`, `Weekly`).
+    pub frequency: Option<String>,
     /// The `<start>` element (or the flow's root for Process Builder).
     pub span: Span,
     /// The `<object>` line of `<start>`, where messages about what the flow runs on point.
@@ -223,6 +225,14 @@ impl FlowFile {
 
     pub fn is_schedule_triggered(&self) -> bool {
         self.trigger_type_is("Scheduled")
+    }
+
+    /// A schedule-triggered flow set to run once: a one-off data change, not a recurring job.
+    pub fn runs_once(&self) -> bool {
+        self.start
+            .frequency
+            .as_deref()
+            .is_some_and(|f| f.eq_ignore_ascii_case("Once"))
     }
 
     /// The flow as messages name it: its label and API name.

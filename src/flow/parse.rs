@@ -108,6 +108,10 @@ fn parse_start(start: &Xml) -> Start {
                 span: path.child("name").map_or(path.span, |n| n.span),
             })
             .collect(),
+        frequency: start
+            .child("schedule")
+            .and_then(|s| s.child_text("frequency"))
+            .map(str::to_string),
         span: start.span,
         object_span: start.child("object").map(|o| o.span),
     }
@@ -136,6 +140,7 @@ fn process_builder_start(root: &Xml) -> Start {
         record_trigger_type,
         connector: root.child_text("startElementReference").map(str::to_string),
         scheduled_paths: Vec::new(),
+        frequency: None,
         span: root.child("startElementReference").map_or(
             Span::new(root.span.start as usize, root.span.start as usize),
             |e| e.span,

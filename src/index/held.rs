@@ -1,5 +1,6 @@
 //! Records the transaction already holds locked. A save locks the records being saved (a
-//! trigger's `Trigger.new`, `Trigger.old` …) and their locked parents until it ends, so a check
+//! trigger's `Trigger.new`, `Trigger.old` …) and their locked parents until it ends, and the
+//! records it inserts are its own until it commits (nobody else can see them), so a check
 //! keyed only on those records cannot race another transaction: the other one waits for the
 //! locks first. This follows such records through locals, collections (`ids.add(c.Id)`,
 //! `byParent.put(c.Account__c, c)`), and parameters that receive nothing else.
@@ -74,7 +75,10 @@ impl<'p> Held<'p> {
         scope: &'a MethodScope<'a>,
         body: &'a [Stmt],
     ) -> HeldIn<'a> {
-        let mut flows = Flows { flows: Vec::new() };
+        let mut flows = Flows {
+            flows: Vec::new(),
+            inserted: Vec::new(),
+        };
         flows.visit_block(body);
         let mut held_in = HeldIn {
             held: self,
@@ -83,7 +87,7 @@ impl<'p> Held<'p> {
             scope,
             locals: HashMap::new(),
         };
-        held_in.solve(&flows.flows);
+        held_in.solve(&flows);
         held_in
     }
 
@@ -107,7 +111,9 @@ impl<'p> Held<'p> {
         }
         // Called from outside, or from nowhere we see: anything may arrive.
         let callers = self.callers.get(&method).map_or(&[][..], Vec::as_slice);
+        // A future method runs after the caller committed: what it receives is no longer held.
         if info.externally_invoked
+            || info.is_future
             || info.kind == BodyKind::Trigger
             || callers.is_empty()
             || depth > MAX_CALLER_DEPTH
@@ -142,7 +148,10 @@ impl<'p> Held<'p> {
         };
         let cx = program.context(units);
         let scope = program.scope(&cx, caller);
-        let mut flows = Flows { flows: Vec::new() };
+        let mut flows = Flows {
+            flows: Vec::new(),
+            inserted: Vec::new(),
+        };
         flows.visit_block(body.stmts);
         let mut held_in = HeldIn {
             held: self,
@@ -151,7 +160,7 @@ impl<'p> Held<'p> {
             scope: &scope,
             locals: HashMap::new(),
         };
-        held_in.solve(&flows.flows);
+        held_in.solve(&flows);
         held_in.is_held(arg)
     }
 }
@@ -173,11 +182,18 @@ struct Flow<'a> {
 }
 
 impl HeldIn<'_> {
-    fn solve(&mut self, flows: &[Flow<'_>]) {
+    fn solve(&mut self, flows: &Flows<'_>) {
+        // Records this transaction inserted are its own until it commits.
+        for name in &flows.inserted {
+            self.locals.insert(name.clone(), (true, false));
+        }
         // Each round can only set flags; two flags per local bound it.
         for _ in 0..16 {
             let mut changed = false;
-            for flow in flows {
+            for flow in &flows.flows {
+                if flows.inserted.contains(&flow.target) {
+                    continue;
+                }
                 if is_empty_value(flow.source) {
                     continue;
                 }
@@ -239,8 +255,16 @@ impl HeldIn<'_> {
                 _ => false,
             },
             ExprKind::Call(call) => {
-                let accessor = ["keyset", "values", "get", "clone", "deepclone", "iterator"]
-                    .contains(&call.name.key().as_str());
+                let accessor = [
+                    "keyset",
+                    "values",
+                    "get",
+                    "clone",
+                    "deepclone",
+                    "iterator",
+                    "getid",
+                ]
+                .contains(&call.name.key().as_str());
                 if accessor {
                     return call
                         .receiver
@@ -265,6 +289,8 @@ impl HeldIn<'_> {
             ExprKind::New { ty, args } if is_collection(ty) => {
                 args.len() == 1 && self.held_at(&args[0], next)
             }
+            // `Database.insert(records, false)`: the results name rows this transaction created.
+            ExprKind::Dml(dml) => dml.kind == crate::apex::model::DmlKind::Insert,
             ExprKind::Cast { value, .. } => self.held_at(value, next),
             ExprKind::Index { target, .. } => self.held_at(target, next),
             ExprKind::Ternary {
@@ -300,9 +326,10 @@ fn is_empty_value(expr: &Expr) -> bool {
 }
 
 /// Every way a local takes a value: declarations, assignments, for-each variables, and
-/// collection fills (`add`, `addAll`, and the key of `put`).
+/// collection fills (`add`, `addAll`, and the key of `put`); and the locals inserted.
 struct Flows<'a> {
     flows: Vec<Flow<'a>>,
+    inserted: Vec<String>,
 }
 
 impl<'a> Visit<'a> for Flows<'a> {
@@ -333,6 +360,11 @@ impl<'a> Visit<'a> for Flows<'a> {
 
     fn visit_expr(&mut self, expr: &'a Expr) {
         match &expr.kind {
+            ExprKind::Dml(dml) if dml.kind == crate::apex::model::DmlKind::Insert => {
+                if let ExprKind::Name(name) = &dml.target.kind {
+                    self.inserted.push(name.key());
+                }
+            }
             ExprKind::Assign { target, value } => {
                 if let ExprKind::Name(name) = &target.kind {
                     self.flows.push(Flow {

@@ -11,7 +11,7 @@ use crate::cache::Store;
 const NAME: &str = "models.bin";
 
 /// Bumped whenever [`Parsed`] changes shape: its bytes are not self-describing.
-const SCHEMA: u32 = 6;
+const SCHEMA: u32 = 7;
 
 /// What the entry is stored under: the schema and lockgen's version.
 fn key() -> String {

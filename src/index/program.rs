@@ -303,7 +303,9 @@ impl Program {
                 .skip(1)
                 .map(|m| (*m, self.symbols.method(*m).name_span))
                 .collect();
-            if (flow.is_platform_event_triggered() || flow.is_schedule_triggered())
+            // A flow scheduled to run once is a one-off data change, not a recurring job.
+            let recurring = flow.is_schedule_triggered() && !flow.runs_once();
+            if (flow.is_platform_event_triggered() || recurring)
                 && let Some(first) = paths.first()
             {
                 starts.push((*first, flow.start.line_span()));
