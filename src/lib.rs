@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod generate;
+pub mod graph;
 pub mod index;
 pub mod lint;
 pub mod metadata;
@@ -68,6 +69,7 @@ where
         cli::Command::New(args) => generate::run(args, out, err)
             .map(|()| 0)
             .map_err(Error::from),
+        cli::Command::Graph(args) => graph::run(args, out, err),
     };
     match result {
         Ok(code) => code,
