@@ -66,6 +66,11 @@ impl Diagram {
                 text.push_str("  end\n");
             }
         }
+        if graph.node_count() == 0 {
+            text.push_str(
+                "  empty[\"No trigger, async job or locking relationship found in this project\"]\n",
+            );
+        }
         let mut lock_links = Vec::new();
         for (index, edge) in graph.edges.iter().enumerate() {
             let from = id(edge.from);
@@ -434,11 +439,12 @@ pub fn label(text: &str) -> String {
     out
 }
 
-/// Text for a `%%` comment: one line, printable ASCII.
+/// Text for a `%%` comment: one line of printable ASCII, without `%`, `{` or `}` (Mermaid reads
+/// `%%{…}%%` as a directive wherever it stands).
 fn comment(text: &str) -> String {
     text.chars()
         .map(|c| {
-            if c.is_ascii_graphic() || c == ' ' {
+            if (c.is_ascii_graphic() || c == ' ') && !"%{}".contains(c) {
                 c
             } else {
                 '?'
@@ -460,5 +466,11 @@ mod tests {
         assert_eq!(label("a|b`c#d"), "a#124;b#96;c#35;d");
         assert_eq!(label("·"), "#183;");
         assert_eq!(label("line\nbreak"), "line break");
+        assert_eq!(label("%%{init}%%"), "#37;#37;#123;init#125;#37;#37;");
+    }
+
+    #[test]
+    fn comments_hold_no_directive() {
+        assert_eq!(comment("a%%{init: x}%%\nb"), "a???init: x????b");
     }
 }

@@ -575,7 +575,8 @@
       cy.elements().remove();
     }
     status('Whole graph: ' + objects.length + ' objects, ' + writers.length + ' writers, ' +
-      edges.length + ' edges' + (ids.length > MAX_WHOLE ? ' (too many to draw at once: pick an object)' : '') +
+      edges.length + ' edges' + (ids.length > MAX_WHOLE ? ' (too many to draw at once: pick an object)'
+        : ids.length > 120 ? ' (too many to read at once: zoom in, or pick an object)' : '') +
       '. Pick an object to see what a save of it runs.');
     const ranked = objects.map((o, i) => ({
       i: i, writers: to(o.id).filter((e) => e.kind === 'writes').length, findings: o.findings.length,
