@@ -533,19 +533,31 @@ fn finding_ref(project: &Project, finding: &Finding) -> FindingRef {
     }
 }
 
-/// A writer's own findings (inside its declaration) and those in the code it runs.
+/// A writer's own findings (inside its declaration) and those in the code it runs. Findings
+/// are looked up by file, so the cost grows with what each writer reaches, not with every
+/// writer times every finding.
 fn attach_writer_findings(project: &Project, writers: &mut [Writer], findings: &[Finding]) {
+    let mut by_file: HashMap<FileId, Vec<&Finding>> = HashMap::new();
+    for finding in findings {
+        by_file.entry(finding.file).or_default().push(finding);
+    }
+    let within = |span: &crate::apex::Span, finding: &Finding| {
+        span.start <= finding.span.start && finding.span.start < span.end.max(span.start + 1)
+    };
     for writer in writers {
-        for finding in findings {
-            let inside = |(file, span): &(FileId, crate::apex::Span)| {
-                *file == finding.file
-                    && span.start <= finding.span.start
-                    && finding.span.start < span.end.max(span.start + 1)
-            };
-            if inside(&writer.declaration) {
+        let (file, span) = writer.declaration;
+        let mut own: BTreeSet<(FileId, u32, &'static str, &str)> = BTreeSet::new();
+        for finding in by_file.get(&file).into_iter().flatten() {
+            if within(&span, finding) {
+                own.insert(key(finding));
                 writer.findings.push(finding_ref(project, finding));
-            } else if writer.reached.iter().any(inside) {
-                writer.reached_findings.push(finding_ref(project, finding));
+            }
+        }
+        for (file, span) in &writer.reached {
+            for finding in by_file.get(file).into_iter().flatten() {
+                if within(span, finding) && !own.contains(&key(finding)) {
+                    writer.reached_findings.push(finding_ref(project, finding));
+                }
             }
         }
         writer.findings.sort();
@@ -553,6 +565,15 @@ fn attach_writer_findings(project: &Project, writers: &mut [Writer], findings: &
         writer.reached_findings.sort();
         writer.reached_findings.dedup();
     }
+}
+
+fn key(finding: &Finding) -> (FileId, u32, &'static str, &str) {
+    (
+        finding.file,
+        finding.span.start,
+        finding.rule.code,
+        finding.message.as_str(),
+    )
 }
 
 /// Where each object's metadata lives (its first field or object file), by lower-cased name.
