@@ -242,7 +242,7 @@
         result.set(id, { x: x + width / 2, y: y + s.h / 2, w: s.w, h: s.h, rank: rank.get(id) });
         y += s.h + 24;
       });
-      x += width + 140;
+      x += width + 120;
     });
     return result;
   }
@@ -341,7 +341,7 @@
       cy.pan({ x: cy.width() * 0.3 - p.x * READABLE, y: cy.height() / 2 - p.y * READABLE });
     }
   }
-  const READABLE = 0.8;
+  const READABLE = 0.7;
 
   function select(id) {
     const node = cy.getElementById(id);
@@ -604,6 +604,7 @@
     if (findObject(event.target.value) >= 0) pickObject(event.target.value);
   });
   document.getElementById('whole').addEventListener('click', whole);
+  document.getElementById('fit').addEventListener('click', () => cy.fit(undefined, 30));
 
   const hash = /^#object=(.+)$/.exec(location.hash);
   if (hash && findObject(decodeURIComponent(hash[1])) >= 0) {
