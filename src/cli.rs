@@ -31,6 +31,9 @@ pub enum Command {
     /// Reorder a bulk-load CSV so that batches running at the same time never share a locked
     /// parent, and report the parent-lock collisions before and after
     Plan(PlanArgs),
+    /// Draw the lock graph: objects, the parents a write to each locks, and the triggers,
+    /// handlers and jobs that write them (Mermaid, Graphviz DOT, an offline HTML page, JSON)
+    Graph(GraphArgs),
 }
 
 #[derive(Debug, Args)]
@@ -406,4 +409,41 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         return Err(format!("`{text}` is too small: at least 4KB"));
     }
     Ok(bytes)
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// The project root, or a folder inside it (default: the current folder)
+    pub path: Option<PathBuf>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    pub format: GraphFormat,
+
+    /// Draw only this object's neighbourhood: its writers, what a save of it runs (to
+    /// --depth), and the parents locked along the way
+    #[arg(long, value_name = "SOBJECT")]
+    pub object: Option<String>,
+
+    /// How many cascades to follow from the object (a write that runs another object's
+    /// triggers is one); the HTML page uses it for every object it shows
+    #[arg(long, value_name = "N", default_value_t = crate::graph::DEFAULT_DEPTH,
+          value_parser = clap::value_parser!(u8).range(0..=20))]
+    pub depth: u8,
+
+    /// Write to this file (all or nothing) instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// A Mermaid flowchart, for GitHub and GitLab Markdown
+    Mermaid,
+    /// Graphviz DOT (`dot -Tsvg`)
+    Dot,
+    /// One self-contained page: search an object, click a node (works offline)
+    Html,
+    /// The graph for scripts
+    Json,
 }

@@ -35,6 +35,10 @@ pub enum Error {
     #[diagnostic(transparent)]
     Baseline(#[from] crate::baseline::BaselineError),
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Graph(#[from] crate::graph::GraphError),
+
     #[error("cannot write output: {0}")]
     #[diagnostic(code(lockgen::io::output))]
     Output(#[source] std::io::Error),

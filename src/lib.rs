@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod flow;
 pub mod generate;
+pub mod graph;
 pub mod index;
 pub mod lint;
 pub mod metadata;
@@ -77,6 +78,7 @@ where
                 Ok(EXIT_ERROR)
             }
         },
+        cli::Command::Graph(args) => graph::run(args, out, err),
     };
     match result {
         Ok(code) => code,
