@@ -205,6 +205,35 @@ fn framework_handlers_are_writers_of_their_own() {
 }
 
 #[test]
+fn record_triggered_flows_are_writers_of_their_own() {
+    let g = json(&["tests/fixtures/LCK009/fail_after_save_flow_updates_parent"]);
+    let flow = g["writers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["kind"] == "flow")
+        .expect("the after-save flow");
+    assert_eq!(flow["name"], "Invoice_Line_After_Save");
+    assert_eq!(flow["summary"], "flow on Invoice_Line__c");
+    // Its own update, the subflow's and the invocable Apex's: one write of Invoice__c.
+    let writes: Vec<(&str, &str)> = flow["writes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["dml"].as_str().unwrap(), w["object"].as_str().unwrap()))
+        .collect();
+    assert_eq!(writes, [("update", "Invoice__c")]);
+    assert_eq!(flow["writes"][0]["sites"], 3);
+    let runs = g["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["to"] == flow["id"] && e["kind"] == "runs")
+        .expect("a save of the line runs the flow");
+    assert_eq!(runs["from"], "object:Invoice_Line__c");
+}
+
+#[test]
 fn the_same_project_gives_the_same_bytes() {
     for format in ["mermaid", "dot", "json", "html"] {
         let first = graph(&[EXAMPLE, "--format", format]);

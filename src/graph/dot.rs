@@ -129,6 +129,7 @@ fn node_line(graph: &Graph, node: NodeRef) -> String {
                 WriterKind::ApexTrigger => ("box", "#e6f4ea", "#2e7d32"),
                 WriterKind::TriggerHandler => ("component", "#f1f8e9", "#558b2f"),
                 WriterKind::AsyncJob => ("hexagon", "#f3e5f5", "#6a1b9a"),
+                WriterKind::Flow => ("cds", "#e0f7fa", "#00838f"),
             };
             let mut label = format!("{}\n{}", writer.name, writer.summary());
             if let Some(codes) = codes(&writer.findings) {

@@ -331,6 +331,7 @@ fn node_line(graph: &Graph, node: NodeRef) -> String {
                 WriterKind::ApexTrigger => format!("w{i}[[\"{text}\"]]"),
                 WriterKind::TriggerHandler => format!("w{i}[/\"{text}\"/]"),
                 WriterKind::AsyncJob => format!("w{i}{{{{\"{text}\"}}}}"),
+                WriterKind::Flow => format!("w{i}>\"{text}\"]"),
             }
         }
     }
@@ -376,6 +377,7 @@ fn styles(text: &mut String, graph: &Graph, lock_links: &[usize]) {
             WriterKind::ApexTrigger => "trigger",
             WriterKind::TriggerHandler => "handler",
             WriterKind::AsyncJob => "job",
+            WriterKind::Flow => "flow",
         };
         classes.entry(class).or_default().push(format!("w{index}"));
         if !writer.findings.is_empty() {
@@ -389,6 +391,7 @@ fn styles(text: &mut String, graph: &Graph, lock_links: &[usize]) {
     text.push_str("  classDef trigger fill:#e6f4ea,stroke:#2e7d32,color:#000\n");
     text.push_str("  classDef handler fill:#f1f8e9,stroke:#558b2f,color:#000\n");
     text.push_str("  classDef job fill:#f3e5f5,stroke:#6a1b9a,color:#000\n");
+    text.push_str("  classDef flow fill:#e0f7fa,stroke:#00838f,color:#000\n");
     text.push_str("  classDef finding stroke:#c62828,stroke-width:3px\n");
     text.push_str("  classDef focus fill:#fff3cd,stroke:#b28704,stroke-width:3px,color:#000\n");
     // `finding` and `focus` come last: their strokes win.

@@ -14,7 +14,7 @@ use crate::apex::model::DmlKind;
 use crate::index::events::Events;
 use crate::index::frameworks::Framework;
 use crate::index::program::{Hop, ReachOptions};
-use crate::index::symbols::{ClassId, MethodId, Target};
+use crate::index::symbols::{BodyKind, ClassId, MethodId, Target};
 use crate::index::{FileId, Project};
 
 use super::model::{FindingRef, Group, Location, dml_rank, package_directory};
@@ -28,6 +28,9 @@ pub enum WriterKind {
     /// A Queueable, Batchable, Schedulable or Finalizer class, or a `@future` method: it runs
     /// in a transaction of its own.
     AsyncJob,
+    /// An active record-triggered flow (or Process Builder process): a save of its object
+    /// runs it, in the same transaction.
+    Flow,
 }
 
 impl WriterKind {
@@ -37,6 +40,7 @@ impl WriterKind {
             WriterKind::ApexTrigger => "apex-trigger",
             WriterKind::TriggerHandler => "trigger-handler",
             WriterKind::AsyncJob => "async-job",
+            WriterKind::Flow => "flow",
         }
     }
 
@@ -46,6 +50,7 @@ impl WriterKind {
             WriterKind::ApexTrigger => "trigger",
             WriterKind::TriggerHandler => "handler",
             WriterKind::AsyncJob => "job",
+            WriterKind::Flow => "flow",
         }
     }
 }
@@ -123,6 +128,7 @@ impl Writer {
             WriterKind::ApexTrigger => "trigger".to_string(),
             WriterKind::TriggerHandler => format!("{} handler", self.detail),
             WriterKind::AsyncJob => format!("{} job", self.detail),
+            WriterKind::Flow => "flow".to_string(),
         };
         match on.as_slice() {
             [] => what,
@@ -137,8 +143,8 @@ impl Writer {
 /// async entry points that write. Sorted by kind, then name; names are unique per kind.
 pub fn collect(project: &Project, package_dirs: &[String]) -> Vec<Writer> {
     let mut writers = apex_triggers(project, package_dirs);
+    writers.extend(record_triggered_flows(project, package_dirs));
     writers.extend(async_jobs(project, package_dirs));
-    // Record-triggered flows (issue 11) are added here, as their own kind.
     writers.sort_by(|a, b| {
         a.kind
             .cmp(&b.kind)
@@ -289,7 +295,11 @@ fn apex_triggers(project: &Project, package_dirs: &[String]) -> Vec<Writer> {
     let mut out = Vec::new();
     for trigger in triggers {
         let info = symbols.method(trigger.body);
-        let Some(decl) = project.apex[info.unit].model.trigger.as_ref() else {
+        // Record-triggered flows run in saves too; they are writers of their own kind.
+        let Some(decl) = symbols
+            .model(&project.apex, trigger.body)
+            .and_then(|model| model.trigger.as_ref())
+        else {
             continue;
         };
         let file = info.file;
@@ -366,6 +376,56 @@ fn apex_triggers(project: &Project, package_dirs: &[String]) -> Vec<Writer> {
     out
 }
 
+/// Active record-triggered flows (and Process Builder processes), each with what it writes
+/// itself and through the subflows and invocable Apex it runs.
+fn record_triggered_flows(project: &Project, package_dirs: &[String]) -> Vec<Writer> {
+    let program = &project.program;
+    let symbols = &program.symbols;
+    let mut flows: Vec<_> = program
+        .triggers
+        .values()
+        .flatten()
+        .filter(|t| matches!(symbols.method(t.body).kind, BodyKind::Flow(_)))
+        .collect();
+    flows.sort_by_key(|t| t.body);
+    let mut out = Vec::new();
+    for trigger in flows {
+        let info = symbols.method(trigger.body);
+        let Some(unit) = project.flows.get(info.unit) else {
+            continue;
+        };
+        let flow = &unit.model;
+        let file = unit.file;
+        let span = crate::apex::Span {
+            start: 0,
+            end: u32::try_from(project.file(file).text.len()).unwrap_or(u32::MAX),
+        };
+        let mut building = Building::new(
+            WriterKind::Flow,
+            flow.api_name.clone(),
+            super::model::describe_events(trigger.events),
+            Location::of(project, file, flow.start.line_span().start),
+            Group::PackageDirectory(package_directory(package_dirs, project.path(file))),
+            (file, span),
+        );
+        building.writer.runs_on.push(RunsOn {
+            start: Start::Save {
+                object: trigger.object.clone(),
+            },
+            events: trigger.events,
+        });
+        let start = Target {
+            method: trigger.body,
+            receiver: None,
+        };
+        for step in &program.reach(start, OPTIONS).steps {
+            building.add_method(project, step.method);
+        }
+        out.push(building.finish());
+    }
+    out
+}
+
 /// The handler a framework step enters: the step's receiver, or the class of its method, or
 /// the handler that inherits that method.
 fn handler_class(
@@ -437,12 +497,18 @@ fn async_jobs(project: &Project, package_dirs: &[String]) -> Vec<Writer> {
                 (kinds.join(", "), (entry.file, span))
             }
             None => {
+                let first = entry.methods.first().map(|m| symbols.method(*m));
+                let detail = match first.map(|m| m.kind) {
+                    Some(BodyKind::Flow(_)) => "flow",
+                    Some(BodyKind::Trigger) => "platform-event trigger",
+                    _ => "@future",
+                };
                 let span = entry
                     .methods
                     .first()
                     .and_then(|m| program.body(&project.apex, *m))
                     .map_or(entry.span, |body| body.span);
-                ("@future".to_string(), (entry.file, span))
+                (detail.to_string(), (entry.file, span))
             }
         };
         let mut building = Building::new(

@@ -71,6 +71,7 @@
   function kindText(w) {
     if (w.kind === 'apex-trigger') return 'trigger';
     if (w.kind === 'trigger-handler') return w.detail + ' handler';
+    if (w.kind === 'flow') return 'record-triggered flow';
     return w.detail + ' job';
   }
   const summary = (w) => w.summary;
@@ -270,6 +271,8 @@
         'shape': 'cut-rectangle', 'background-color': '#f1f8e9', 'border-color': '#558b2f' } },
       { selector: 'node[kind = "async-job"]', style: {
         'shape': 'hexagon', 'background-color': '#f3e5f5', 'border-color': '#6a1b9a' } },
+      { selector: 'node[kind = "flow"]', style: {
+        'shape': 'tag', 'background-color': '#e0f7fa', 'border-color': '#00838f' } },
       { selector: 'node[?finding]', style: { 'border-color': '#c62828', 'border-width': 3 } },
       { selector: 'node[?focus]', style: {
         'background-color': '#fff3cd', 'border-color': '#b28704', 'border-width': 3 } },
