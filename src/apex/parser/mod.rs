@@ -1,6 +1,9 @@
-//! The one module that touches tree-sitter: parse Apex text with tree-sitter-sfapex and lower
-//! the tree into the owned [`ApexFile`] model.
+//! The one module that touches tree-sitter: parse Apex text with lockgen's Apex grammar
+//! (tree-sitter-sfapex 3.0.1, vendored in `grammars/apex/`) and lower the tree into the owned
+//! [`ApexFile`] model.
 
+#[cfg(test)]
+mod equivalence;
 mod lower;
 
 use std::cell::RefCell;
@@ -44,7 +47,7 @@ impl Grammar {
     }
 
     fn load() -> Result<Grammar, GrammarError> {
-        let language: Language = tree_sitter_sfapex::apex::LANGUAGE.into();
+        let language: Language = lockgen_apex_grammar::LANGUAGE.into();
         let mut kinds = vec![None; language.node_kind_count()];
         for id in 0..language.node_kind_count() as u16 {
             let Some(name) = language.node_kind_for_id(id) else {
@@ -258,7 +261,7 @@ mod tests {
 
     #[test]
     fn every_kind_and_field_exists_in_the_pinned_grammar() {
-        let language: Language = tree_sitter_sfapex::apex::LANGUAGE.into();
+        let language: Language = lockgen_apex_grammar::LANGUAGE.into();
         for (_, name) in KINDS {
             if *name == "ERROR" {
                 continue;
@@ -266,13 +269,13 @@ mod tests {
             assert_ne!(
                 language.id_for_node_kind(name, true),
                 0,
-                "node kind `{name}` is not in tree-sitter-sfapex"
+                "node kind `{name}` is not in the Apex grammar"
             );
         }
         for (_, name) in FIELDS {
             assert!(
                 language.field_id_for_name(name).is_some(),
-                "field `{name}` is not in tree-sitter-sfapex"
+                "field `{name}` is not in the Apex grammar"
             );
         }
         for (field, name) in FIELDS {
