@@ -10,19 +10,17 @@ function createCaseInsensitiveRegex(word) {
   );
 }
 
+// lockgen: a keyword of several words (`with sharing`, `before insert`, `ORDER BY`) is one token
+// per word, not one token with the whitespace inside it. Upstream's single tokens multiplied the
+// lexer's states (5,341 parse states against 3,215, parser.c 7.6 MB against 4.1 MB); the named
+// nodes around them (`with_sharing`, `trigger_event`, `order_by_clause` …) are unchanged, only
+// their unnamed children are now one per word.
 function ci(keyword) {
   const words = keyword.split(" ");
-  const regExps = words
-    .map(createCaseInsensitiveRegex)
-    .flatMap((value, index, array) =>
-      array.length - 1 !== index // check for the last item
-        ? [value, /[\s\n]+/]
-        : value
-    );
-
-  return regExps.length == 1
-    ? alias(token(regExps[0]), keyword)
-    : alias(token(seq(...regExps)), words.join("_"));
+  const tokens = words.map((word) =>
+    alias(token(createCaseInsensitiveRegex(word)), word)
+  );
+  return tokens.length == 1 ? tokens[0] : seq(...tokens);
 }
 
 function commaJoined(expression) {

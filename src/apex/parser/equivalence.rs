@@ -96,6 +96,11 @@ const SNIPPETS: &[&str] = &[
     "class G { Integer café = 1; String s = 'naïve'; /* ünïcödé */ }",
     "class H { void m() { x = a >>= 2; y = b >> 1; z = c >>> 3; if (a >= b && c <= d) {} } }",
     "@IsTest private class T1 { @IsTest static void t() { System.assert(true); } }",
+    // The words of multi-word keywords, used as names where Apex allows them.
+    "class W { Integer before = 1; Integer after; String data, category, search, phrase, advanced; void m(Integer nulls, Integer rows) { after = before + nulls; Integer first = rows, last = 2; by(first); sharing.inherited(); Map<String, Object> with2 = new Map<String, Object>(); } }",
+    "trigger W on Account (before insert) { Integer before = 1; if (Trigger.isBefore && before > 0) { Account after = Trigger.new[0]; } }",
+    "class X { void m() { List<Account> a = [SELECT Id FROM Account WHERE Name IN :names AND (NOT Name LIKE 'x%') ORDER BY CreatedDate DESC NULLS LAST LIMIT 10]; List<AggregateResult> g = [SELECT COUNT(Id) c FROM Contact GROUP BY ROLLUP(AccountId)]; } }",
+    "class Y { void m() { Database.query('SELECT Id FROM Account ORDER BY Name'); } } // with sharing",
 ];
 
 #[test]

@@ -293,6 +293,45 @@ mod tests {
         assert_eq!(grammar.comments.capture_names(), ["comment"]);
     }
 
+    /// The grammar reads `before insert` and `with sharing` as one token per word: the model
+    /// still holds one keyword per event or modifier, in lower case, single-spaced.
+    #[test]
+    fn multi_word_keywords_lower_to_one_keyword() {
+        let trigger = parse_apex(
+            "trigger T on Account (BEFORE   insert, after\n\tUpdate, before /* odd */ delete,\n after undelete) {\n}",
+            ApexFileKind::Trigger,
+        )
+        .expect("grammar");
+        assert!(trigger.problems.is_empty(), "{:?}", trigger.problems);
+        let events = &trigger.trigger.as_ref().expect("a trigger").events;
+        assert_eq!(
+            events,
+            &[
+                "before insert",
+                "after update",
+                "before delete",
+                "after undelete"
+            ]
+        );
+        for (source, keyword) in [
+            ("public WITH  SHARING class A { }", "with sharing"),
+            ("public without\n sharing class A { }", "without sharing"),
+            (
+                "public inherited /* x */ sharing class A { }",
+                "inherited sharing",
+            ),
+            ("public static virtual class A { }", "static"),
+        ] {
+            let class = parse_apex(source, ApexFileKind::Class).expect("grammar");
+            assert!(class.problems.is_empty(), "{source}: {:?}", class.problems);
+            let keywords = &class.types[0].modifiers.keywords;
+            assert!(
+                keywords.iter().any(|k| k == keyword),
+                "{source}: {keywords:?}"
+            );
+        }
+    }
+
     #[test]
     fn statement_initial_trigger_word_is_masked_only_there() {
         let text = "trigger T on Account (before insert) {\n  Trigger.new[0].addError('x');\n}";
