@@ -123,7 +123,8 @@ pub fn lint(
     let baselined = baseline.map(|baseline| kept.drop_baselined(baseline));
 
     // Render.
-    let summary = Summary::new(&kept.project, &kept.findings, baselined);
+    let mut summary = Summary::new(&kept.project, &kept.findings, baselined);
+    summary.skipped_test_classes = kept.skipped_test_classes;
     render(args, terminal, &kept, &settings, summary, out)?;
     timings.lap("report");
     log.suppression_notes(&kept, args.report_unused_suppressions);
@@ -150,6 +151,8 @@ struct Analysis {
     project: Project,
     findings: Vec<Finding>,
     suppressions: Suppressions,
+    /// Test classes left unparsed: no rule reads them.
+    skipped_test_classes: usize,
 }
 
 fn analyse(
@@ -159,6 +162,7 @@ fn analyse(
     timings: &mut Timings,
 ) -> Result<Analysis, Error> {
     let raw = index::read(discovery)?;
+    let skipped_test_classes = raw.iter().filter(|raw| raw.test_class).count();
     timings.lap("read");
     let key = store.map(|_| results::key(rules, discovery, &raw));
     if let (Some(store), Some(key)) = (store, &key)
@@ -169,6 +173,7 @@ fn analyse(
             project: index::light(discovery, raw),
             findings,
             suppressions,
+            skipped_test_classes,
         });
     }
     let mut models = match store {
@@ -189,6 +194,7 @@ fn analyse(
         project,
         findings,
         suppressions,
+        skipped_test_classes,
     })
 }
 
@@ -199,6 +205,7 @@ struct Kept {
     findings: Vec<Finding>,
     fingerprints: Vec<String>,
     suppressions: Suppressions,
+    skipped_test_classes: usize,
 }
 
 /// Apply the run's settings (severities, exclusions), the suppressions in the source and the
@@ -208,6 +215,7 @@ fn filter(analysis: Analysis, settings: &Settings, focus: Option<&[String]>) -> 
         project,
         mut findings,
         mut suppressions,
+        skipped_test_classes,
     } = analysis;
     for finding in &mut findings {
         finding.severity = settings.severity_of(
@@ -226,6 +234,7 @@ fn filter(analysis: Analysis, settings: &Settings, focus: Option<&[String]>) -> 
         findings,
         fingerprints,
         suppressions,
+        skipped_test_classes,
     }
 }
 

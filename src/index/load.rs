@@ -10,7 +10,7 @@ use super::ModelCache;
 use super::{ApexUnit, FieldUnit, FileId, FileProblem, Program, Project, SourceFile};
 use crate::apex::model::{ApexFile, ApexFileKind};
 use crate::apex::parser::GrammarError;
-use crate::apex::{LineIndex, Span, parse_apex};
+use crate::apex::{LineIndex, Span, is_test_class, parse_apex};
 use crate::metadata::{
     self, CustomMetadataRecord, FieldMeta, MetadataProblem, ObjectMeta, TriggerStatus,
 };
@@ -51,6 +51,22 @@ pub struct Parsed {
     pub problems: Vec<(Span, String)>,
 }
 
+impl Parsed {
+    /// A file that holds nothing to analyse (or is not analysed: a skipped test class).
+    fn nothing() -> Parsed {
+        Parsed {
+            content: Content::Nothing,
+            problems: Vec::new(),
+        }
+    }
+}
+
+impl Default for Parsed {
+    fn default() -> Parsed {
+        Parsed::nothing()
+    }
+}
+
 /// A file's text as read from disk, before parsing.
 pub struct RawFile {
     text: String,
@@ -61,6 +77,20 @@ pub struct RawFile {
     /// BLAKE3 (128 bits) of the bytes on disk: the cache key, which no crafted file can share
     /// with another.
     pub hash: u128,
+    /// A class file that declares a top-level `@IsTest` class (a lexical pre-scan, see
+    /// `apex::prescan`): `lint` does not parse it.
+    pub test_class: bool,
+}
+
+impl RawFile {
+    /// The decoded text's length in bytes.
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
 }
 
 /// Read every inventory file, in parallel. The first unreadable file (in path order) is an
@@ -70,18 +100,42 @@ pub fn read(discovery: &Discovery) -> Result<Vec<RawFile>, LoadError> {
 }
 
 /// Parse what [`read`] returned, in parallel, into a [`Project`] (without its whole-program
-/// index: see [`Project::analyse`]). Unchanged files come from `cache`, which is then
-/// rewritten if anything changed.
+/// index: see [`Project::analyse`]), as `lint` reads it: test classes (a top-level `@IsTest`
+/// class, found by a lexical pre-scan) are not parsed, since no rule reads them. Unchanged
+/// files come from `cache`, which is then rewritten if anything changed.
 pub fn parse(
     discovery: &Discovery,
     raw: Vec<RawFile>,
     cache: &mut ModelCache<'_>,
 ) -> Result<Project, LoadError> {
+    parse_files(discovery, raw, cache, TestClasses::Skip)
+}
+
+/// Whether test classes are parsed: `lint` skips them; the generator's checks read them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TestClasses {
+    Skip,
+    Parse,
+}
+
+fn parse_files(
+    discovery: &Discovery,
+    raw: Vec<RawFile>,
+    cache: &mut ModelCache<'_>,
+    tests: TestClasses,
+) -> Result<Project, LoadError> {
+    let skipped = |raw: &RawFile| tests == TestClasses::Skip && raw.test_class;
     let cached: Vec<Option<Parsed>> = discovery
         .files
         .iter()
         .zip(&raw)
-        .map(|(file, raw)| cache.take(&file.path, raw.hash))
+        .map(|(file, raw)| {
+            if skipped(raw) {
+                Some(Parsed::nothing())
+            } else {
+                cache.take(&file.path, raw.hash)
+            }
+        })
         .collect();
     let changed = cached.iter().any(Option::is_none) || cache.has_leftovers();
     let parsed: Vec<Parsed> = discovery
@@ -100,6 +154,7 @@ pub fn parse(
             .iter()
             .zip(&raw)
             .zip(&parsed)
+            .filter(|((_, raw), _)| !skipped(raw))
             .map(|((file, raw), parsed)| (file.path.as_str(), raw.hash, parsed))
             .collect();
         cache.save(&entries);
@@ -172,10 +227,16 @@ pub fn light(discovery: &Discovery, raw: Vec<RawFile>) -> Project {
     project
 }
 
-/// Read, parse and index a whole project, without the cache.
+/// Read, parse and index a whole project, test classes included (the generator's checks read
+/// them), without the cache.
 pub fn load(discovery: &Discovery) -> Result<Project, LoadError> {
     let raw = read(discovery)?;
-    let mut project = parse(discovery, raw, &mut ModelCache::disabled())?;
+    let mut project = parse_files(
+        discovery,
+        raw,
+        &mut ModelCache::disabled(),
+        TestClasses::Parse,
+    )?;
     project.analyse();
     Ok(project)
 }
@@ -209,11 +270,13 @@ fn read_file(file: &InventoryFile) -> Result<RawFile, LoadError> {
             (String::new(), true)
         }
     };
+    let test_class = !binary && file.kind == FileKind::ApexClass && is_test_class(&text);
     Ok(RawFile {
         text,
         problems,
         binary,
         hash,
+        test_class,
     })
 }
 

@@ -72,7 +72,8 @@ fn apex_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn corpus() -> Vec<PathBuf> {
+/// Every Apex file of the corpus, in path order.
+pub(crate) fn corpus() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     apex_files(&root.join("tests/fixtures"), &mut files);

@@ -3,7 +3,7 @@
 //! [`ApexFile`] model.
 
 #[cfg(test)]
-mod equivalence;
+pub(crate) mod equivalence;
 mod lower;
 
 use std::cell::RefCell;
