@@ -180,8 +180,18 @@ fn analyse(
         Some(store) => ModelCache::load(store),
         None => ModelCache::disabled(),
     };
+    // What the parse phase will do, for `--timings`: files neither skipped nor cached.
+    let (files, bytes) = discovery
+        .files
+        .iter()
+        .zip(&raw)
+        .filter(|(file, raw)| !raw.test_class && !models.contains(&file.path, raw.hash))
+        .fold((0, 0), |(files, bytes), (_, raw)| {
+            (files + 1, bytes + raw.len())
+        });
     let mut project = index::parse(discovery, raw, &mut models)?;
     timings.lap("parse");
+    timings.throughput(files, bytes);
     project.analyse();
     timings.lap("index");
     let mut findings = run_rules(&project, rules);
@@ -384,6 +394,8 @@ struct Timings {
     started: Instant,
     last: Instant,
     laps: Vec<(&'static str, Duration)>,
+    /// What the parse phase parsed: files and bytes (test classes and cached files aside).
+    parsed: Option<(usize, usize)>,
 }
 
 impl Timings {
@@ -393,7 +405,13 @@ impl Timings {
             started: now,
             last: now,
             laps: Vec::new(),
+            parsed: None,
         }
+    }
+
+    /// What the phase just timed parsed, shown beside it with its throughput.
+    fn throughput(&mut self, files: usize, bytes: usize) {
+        self.parsed = Some((files, bytes));
     }
 
     fn lap(&mut self, phase: &'static str) {
@@ -405,10 +423,18 @@ impl Timings {
     fn render(&self, files: usize) -> String {
         let mut text = format!("lockgen: timings for {files} files (wall clock, ms)\n");
         for (phase, took) in &self.laps {
-            text.push_str(&format!(
-                "  {phase:<9}{:>9.1}\n",
-                took.as_secs_f64() * 1000.0
-            ));
+            text.push_str(&format!("  {phase:<9}{:>9.1}", took.as_secs_f64() * 1000.0));
+            if *phase == "parse"
+                && let Some((files, bytes)) = self.parsed
+            {
+                let megabytes = bytes as f64 / 1e6;
+                text.push_str(&format!(
+                    "  ({files} files, {megabytes:.1} MB, {:.1} MB/s on {} threads)",
+                    megabytes / took.as_secs_f64().max(1e-9),
+                    rayon::current_num_threads()
+                ));
+            }
+            text.push('\n');
         }
         text.push_str(&format!(
             "  {:<9}{:>9.1}\n",

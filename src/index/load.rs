@@ -2,6 +2,7 @@
 //! from the on-disk cache when a file's content is unchanged.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -138,16 +139,12 @@ fn parse_files(
         })
         .collect();
     let changed = cached.iter().any(Option::is_none) || cache.has_leftovers();
-    let parsed: Vec<Parsed> = discovery
-        .files
-        .par_iter()
-        .zip(raw.par_iter())
-        .zip(cached.into_par_iter())
-        .map(|((file, raw), cached)| match cached {
-            Some(parsed) => Ok(parsed),
-            None => parse_file(file, raw),
-        })
-        .collect::<Result<_, _>>()?;
+    let mut parsed = cached;
+    let todo: Vec<usize> = (0..parsed.len()).filter(|i| parsed[*i].is_none()).collect();
+    for (index, result) in parse_largest_first(discovery, &raw, &todo) {
+        parsed[index] = Some(result?);
+    }
+    let parsed: Vec<Parsed> = parsed.into_iter().map(Option::unwrap_or_default).collect();
     if changed && cache.enabled() {
         let entries: Vec<(&str, u128, &Parsed)> = discovery
             .files
@@ -192,6 +189,39 @@ fn parse_files(
     }
     project.file_problems.sort_by_key(|p| (p.file, p.span));
     Ok(project)
+}
+
+/// Parse the files at `todo` (indices into the inventory), in parallel, largest first: each
+/// worker takes the largest file no one has started, so the run does not end waiting on one
+/// big file that started last. Workers share nothing but that counter (each keeps its own
+/// parser and results); results come back in no particular order.
+fn parse_largest_first(
+    discovery: &Discovery,
+    raw: &[RawFile],
+    todo: &[usize],
+) -> Vec<(usize, Result<Parsed, LoadError>)> {
+    let mut order = todo.to_vec();
+    order.sort_by_key(|i| std::cmp::Reverse(raw[*i].text.len()));
+    if order.len() < 2 {
+        return order
+            .into_iter()
+            .map(|i| (i, parse_file(&discovery.files[i], &raw[i])))
+            .collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<(usize, Result<Parsed, LoadError>)> = rayon::broadcast(|_| {
+        let mut mine = Vec::new();
+        while let Some(i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+            mine.push((*i, parse_file(&discovery.files[*i], &raw[*i])));
+        }
+        mine
+    })
+    .into_iter()
+    .flatten()
+    .collect();
+    // The first error in path order, as before.
+    results.sort_by_key(|(i, _)| *i);
+    results
 }
 
 /// A project of files only (no models, no index): enough to report cached findings.

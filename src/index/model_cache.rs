@@ -82,6 +82,11 @@ impl<'s> ModelCache<'s> {
         }
     }
 
+    /// Whether a result for this file and content is cached.
+    pub fn contains(&self, path: &str, hash: u128) -> bool {
+        self.entries.contains_key(&(path.to_string(), hash))
+    }
+
     pub fn enabled(&self) -> bool {
         self.store.is_some()
     }
