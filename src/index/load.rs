@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::ModelCache;
+use super::model_cache::Kept;
 use super::{ApexUnit, FieldUnit, FileId, FileProblem, Program, Project, SourceFile};
 use crate::apex::model::{ApexFile, ApexFileKind};
 use crate::apex::parser::GrammarError;
@@ -103,7 +104,7 @@ pub fn read(discovery: &Discovery) -> Result<Vec<RawFile>, LoadError> {
 /// Parse what [`read`] returned, in parallel, into a [`Project`] (without its whole-program
 /// index: see [`Project::analyse`]), as `lint` reads it: test classes (a top-level `@IsTest`
 /// class, found by a lexical pre-scan) are not parsed, since no rule reads them. Unchanged
-/// files come from `cache`, which is then rewritten if anything changed.
+/// files come from `cache`, which then keeps what changed.
 pub fn parse(
     discovery: &Discovery,
     raw: Vec<RawFile>,
@@ -126,35 +127,44 @@ fn parse_files(
     tests: TestClasses,
 ) -> Result<Project, LoadError> {
     let skipped = |raw: &RawFile| tests == TestClasses::Skip && raw.test_class;
-    let cached: Vec<Option<Parsed>> = discovery
+    let cached: &ModelCache<'_> = cache;
+    let mut parsed: Vec<Option<Parsed>> = discovery
         .files
-        .iter()
-        .zip(&raw)
+        .par_iter()
+        .zip(raw.par_iter())
         .map(|(file, raw)| {
             if skipped(raw) {
                 Some(Parsed::nothing())
             } else {
-                cache.take(&file.path, raw.hash)
+                cached.get(&file.path, raw.hash)
             }
         })
         .collect();
-    let changed = cached.iter().any(Option::is_none) || cache.has_leftovers();
-    let mut parsed = cached;
     let todo: Vec<usize> = (0..parsed.len()).filter(|i| parsed[*i].is_none()).collect();
     for (index, result) in parse_largest_first(discovery, &raw, &todo) {
         parsed[index] = Some(result?);
     }
     let parsed: Vec<Parsed> = parsed.into_iter().map(Option::unwrap_or_default).collect();
-    if changed && cache.enabled() {
-        let entries: Vec<(&str, u128, &Parsed)> = discovery
+    if cache.enabled() {
+        let mut fresh = vec![false; parsed.len()];
+        for index in &todo {
+            fresh[*index] = true;
+        }
+        let kept: Vec<Kept<'_>> = discovery
             .files
             .iter()
             .zip(&raw)
             .zip(&parsed)
-            .filter(|((_, raw), _)| !skipped(raw))
-            .map(|((file, raw), parsed)| (file.path.as_str(), raw.hash, parsed))
+            .zip(fresh)
+            .filter(|(((_, raw), _), _)| !skipped(raw))
+            .map(|(((file, raw), parsed), fresh)| Kept {
+                path: &file.path,
+                hash: raw.hash,
+                parsed,
+                fresh,
+            })
             .collect();
-        cache.save(&entries);
+        cache.save(&kept);
     }
     let mut project = light(discovery, raw);
     for (index, parsed) in parsed.into_iter().enumerate() {
