@@ -14,6 +14,11 @@ use std::path::{Path, PathBuf};
 
 use crate::safe_fs::{self, Folder, Kind};
 
+/// This build of lockgen: a hash of the sources it was built from (`build.rs`). Entries that
+/// a build's code produced (parse results, findings) are keyed with it, so a rebuilt lockgen
+/// with other rules but the same version never takes another build's results.
+pub const BUILD_ID: &str = env!("LOCKGEN_BUILD_ID");
+
 /// Bumped whenever the entry layout changes.
 const MAGIC: &[u8; 8] = b"lockgen\x02";
 const MAC_LEN: usize = 32;
@@ -236,4 +241,13 @@ fn write_new_key(folder: &Folder, key: &[u8; KEY_LEN]) -> io::Result<()> {
     });
     let _ = folder.remove_file(&temporary);
     published
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_build_id_is_a_hash_of_the_sources() {
+        assert_eq!(super::BUILD_ID.len(), 32);
+        assert!(super::BUILD_ID.bytes().all(|b| b.is_ascii_hexdigit()));
+    }
 }

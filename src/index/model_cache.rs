@@ -30,9 +30,14 @@ const MAX_DELTAS: usize = 8;
 /// self-describing.
 const SCHEMA: u32 = 4;
 
-/// What every segment is stored under: the schema and lockgen's version.
+/// What every segment is stored under: the schema and this build of lockgen (its version and
+/// the hash of its sources), so a rebuilt lockgen never reads another build's results.
 fn key() -> String {
-    format!("models {SCHEMA} {}", env!("CARGO_PKG_VERSION"))
+    format!(
+        "models {SCHEMA} {} {}",
+        env!("CARGO_PKG_VERSION"),
+        crate::cache::BUILD_ID
+    )
 }
 
 /// One result as stored: the path, the content hash, and the [`Parsed`] serialized on its own.
