@@ -248,21 +248,31 @@ pub fn light(discovery: &Discovery, raw: Vec<RawFile>) -> Project {
         file_problems: Vec::new(),
         program: Program::default(),
     };
-    for (index, (file, raw)) in discovery.files.iter().zip(raw).enumerate() {
+    // Line indexes on every core: a warm run does little else.
+    let files: Vec<(SourceFile, Vec<(Span, String)>)> = discovery
+        .files
+        .par_iter()
+        .zip(raw)
+        .map(|(file, raw)| {
+            let source = SourceFile {
+                path: file.path.clone(),
+                lines: LineIndex::new(&raw.text),
+                text: raw.text,
+                kind: file.kind.clone(),
+            };
+            (source, raw.problems)
+        })
+        .collect();
+    for (index, (source, problems)) in files.into_iter().enumerate() {
         let id = FileId(u32::try_from(index).unwrap_or(u32::MAX));
-        for (span, message) in raw.problems {
+        for (span, message) in problems {
             project.file_problems.push(FileProblem {
                 file: id,
                 span,
                 message,
             });
         }
-        project.files.push(SourceFile {
-            path: file.path.clone(),
-            lines: LineIndex::new(&raw.text),
-            text: raw.text,
-            kind: file.kind.clone(),
-        });
+        project.files.push(source);
     }
     project
 }
