@@ -22,13 +22,15 @@ const COMMENTS_QUERY: &str = include_str!("../../../grammars/comments.scm");
 /// source a team can deploy, and parsing it would only cost time and memory.
 pub(crate) const MAX_SOURCE_BYTES: usize = 8 * 1024 * 1024;
 
-/// The grammar, its kind/field tables and compiled queries, built once per process.
+/// The grammar, its kind/field tables and compiled queries, built once per process. The
+/// queries are compiled when first needed (a file with a syntax error, a `lockgen:` comment):
+/// most runs re-parse a file or two, and compiling both costs more than parsing one.
 pub(crate) struct Grammar {
     language: Language,
     kinds: Vec<Option<Kind>>,
     fields: Vec<std::num::NonZeroU16>,
-    errors: Query,
-    comments: Query,
+    errors: OnceLock<Result<Query, GrammarError>>,
+    comments: OnceLock<Result<Query, GrammarError>>,
 }
 
 /// The grammar failed to load or a bundled query failed to compile: a build defect, never input.
@@ -67,17 +69,27 @@ impl Grammar {
                 .ok_or_else(|| GrammarError(format!("unknown field `{name}`")))?;
             fields.push(id);
         }
-        let errors = Query::new(&language, ERRORS_QUERY)
-            .map_err(|e| GrammarError(format!("grammars/errors.scm: {e}")))?;
-        let comments = Query::new(&language, COMMENTS_QUERY)
-            .map_err(|e| GrammarError(format!("grammars/comments.scm: {e}")))?;
         Ok(Grammar {
             language,
             kinds,
             fields,
-            errors,
-            comments,
+            errors: OnceLock::new(),
+            comments: OnceLock::new(),
         })
+    }
+
+    fn errors(&self) -> Result<&Query, GrammarError> {
+        self.errors
+            .get_or_init(|| query(&self.language, ERRORS_QUERY, "grammars/errors.scm"))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    fn comments(&self) -> Result<&Query, GrammarError> {
+        self.comments
+            .get_or_init(|| query(&self.language, COMMENTS_QUERY, "grammars/comments.scm"))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     pub(crate) fn kind(&self, node: Node<'_>) -> Option<Kind> {
@@ -99,6 +111,10 @@ impl Grammar {
         node.children_by_field_id(self.fields[field as usize], &mut cursor)
             .collect()
     }
+}
+
+fn query(language: &Language, source: &str, path: &str) -> Result<Query, GrammarError> {
+    Query::new(language, source).map_err(|e| GrammarError(format!("{path}: {e}")))
 }
 
 thread_local! {
@@ -154,12 +170,12 @@ pub fn parse_apex(text: &str, kind: ApexFileKind) -> Result<ApexFile, GrammarErr
     let root = tree.root_node();
     let mut file = lower::lower_file(grammar, text, root, kind);
     if root.has_error()
-        && let Some(problem) = first_syntax_error(grammar, text, root)
+        && let Some(problem) = first_syntax_error(grammar.errors()?, text, root)
     {
         file.problems.insert(0, problem);
     }
     if text.contains("lockgen:") {
-        file.directive_comments = directive_comments(grammar, text, root);
+        file.directive_comments = directive_comments(grammar.comments()?, text, root);
     }
     file.problems.sort_by_key(|p| p.span);
     Ok(file)
@@ -198,9 +214,9 @@ fn find_ascii_ci(haystack: &[u8], needle: &[u8]) -> Option<usize> {
         .position(|window| window.eq_ignore_ascii_case(needle))
 }
 
-fn first_syntax_error(grammar: &Grammar, text: &str, root: Node<'_>) -> Option<ParseProblem> {
+fn first_syntax_error(errors: &Query, text: &str, root: Node<'_>) -> Option<ParseProblem> {
     let mut cursor = QueryCursor::new();
-    let mut matches = cursor.matches(&grammar.errors, root, text.as_bytes());
+    let mut matches = cursor.matches(errors, root, text.as_bytes());
     let mut first: Option<Node<'_>> = None;
     let mut count = 0usize;
     while let Some(found) = matches.next() {
@@ -236,9 +252,9 @@ fn first_syntax_error(grammar: &Grammar, text: &str, root: Node<'_>) -> Option<P
     Some(ParseProblem { span, message })
 }
 
-fn directive_comments(grammar: &Grammar, text: &str, root: Node<'_>) -> Vec<Comment> {
+fn directive_comments(comments: &Query, text: &str, root: Node<'_>) -> Vec<Comment> {
     let mut cursor = QueryCursor::new();
-    let mut captures = cursor.captures(&grammar.comments, root, text.as_bytes());
+    let mut captures = cursor.captures(comments, root, text.as_bytes());
     let mut comments = Vec::new();
     while let Some((found, index)) = captures.next() {
         let node = found.captures[*index].node;
@@ -289,8 +305,14 @@ mod tests {
     #[test]
     fn bundled_queries_compile() {
         let grammar = Grammar::get().expect("grammar loads");
-        assert_eq!(grammar.errors.capture_names(), ["error", "missing"]);
-        assert_eq!(grammar.comments.capture_names(), ["comment"]);
+        assert_eq!(
+            grammar.errors().expect("compiles").capture_names(),
+            ["error", "missing"]
+        );
+        assert_eq!(
+            grammar.comments().expect("compiles").capture_names(),
+            ["comment"]
+        );
     }
 
     /// The grammar reads `before insert` and `with sharing` as one token per word: the model
