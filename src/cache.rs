@@ -14,6 +14,11 @@ use std::path::{Path, PathBuf};
 
 use crate::safe_fs::{self, Folder, Kind};
 
+/// This build of lockgen: a hash of the sources it was built from (`build.rs`). Entries that
+/// a build's code produced (parse results, findings) are keyed with it, so a rebuilt lockgen
+/// with other rules but the same version never takes another build's results.
+pub const BUILD_ID: &str = env!("LOCKGEN_BUILD_ID");
+
 /// Bumped whenever the entry layout changes.
 const MAGIC: &[u8; 8] = b"lockgen\x02";
 const MAC_LEN: usize = 32;
@@ -125,12 +130,12 @@ impl Store {
         hasher.finalize()
     }
 
-    /// Store `payload` as `name` under `key`, all or nothing. A failure (a full disk) leaves
-    /// the previous entry, or none, and no temporary file: a cache that cannot be written is
-    /// only a slower next run.
-    pub fn put(&self, name: &str, key: &[u8], payload: &[u8]) {
+    /// Store `payload` as `name` under `key`, all or nothing; whether it was stored. A failure
+    /// (a full disk) leaves the previous entry, or none, and no temporary file: a cache that
+    /// cannot be written is only a slower next run.
+    pub fn put(&self, name: &str, key: &[u8], payload: &[u8]) -> bool {
         let Ok(key_len) = u32::try_from(key.len()) else {
-            return;
+            return false;
         };
         let sum = xxhash_rust::xxh3::xxh3_128(payload).to_le_bytes();
         let mac = self.mac(name, key, &sum, payload);
@@ -141,9 +146,27 @@ impl Store {
         bytes.extend_from_slice(&key_len.to_le_bytes());
         bytes.extend_from_slice(key);
         bytes.extend_from_slice(payload);
-        let _ = self
-            .folder
-            .write_atomic(OsStr::new(name), &bytes, TEMP_SUFFIX);
+        self.folder
+            .write_atomic(OsStr::new(name), &bytes, TEMP_SUFFIX)
+            .is_ok()
+    }
+
+    /// The names of the entries that start with `prefix` and end with `suffix` (whatever they
+    /// hold: [`Store::get`] checks each).
+    pub fn names_like(&self, prefix: &str, suffix: &str) -> Vec<String> {
+        let Ok(names) = self.folder.names() else {
+            return Vec::new();
+        };
+        names
+            .into_iter()
+            .filter_map(|name| name.into_string().ok())
+            .filter(|name| name.starts_with(prefix) && name.ends_with(suffix))
+            .collect()
+    }
+
+    /// Remove an entry (never a link's target: the link itself goes).
+    pub fn remove(&self, name: &str) {
+        let _ = self.folder.remove_file(OsStr::new(name));
     }
 
     /// The cache folder, for messages and tests.
@@ -218,4 +241,13 @@ fn write_new_key(folder: &Folder, key: &[u8; KEY_LEN]) -> io::Result<()> {
     });
     let _ = folder.remove_file(&temporary);
     published
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_build_id_is_a_hash_of_the_sources() {
+        assert_eq!(super::BUILD_ID.len(), 32);
+        assert!(super::BUILD_ID.bytes().all(|b| b.is_ascii_hexdigit()));
+    }
 }

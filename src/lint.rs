@@ -123,7 +123,8 @@ pub fn lint(
     let baselined = baseline.map(|baseline| kept.drop_baselined(baseline));
 
     // Render.
-    let summary = Summary::new(&kept.project, &kept.findings, baselined);
+    let mut summary = Summary::new(&kept.project, &kept.findings, baselined);
+    summary.skipped_test_classes = kept.skipped_test_classes;
     render(args, terminal, &kept, &settings, summary, out)?;
     timings.lap("report");
     log.suppression_notes(&kept, args.report_unused_suppressions);
@@ -150,6 +151,8 @@ struct Analysis {
     project: Project,
     findings: Vec<Finding>,
     suppressions: Suppressions,
+    /// Test classes left unparsed: no rule reads them.
+    skipped_test_classes: usize,
 }
 
 fn analyse(
@@ -159,6 +162,7 @@ fn analyse(
     timings: &mut Timings,
 ) -> Result<Analysis, Error> {
     let raw = index::read(discovery)?;
+    let skipped_test_classes = raw.iter().filter(|raw| raw.test_class).count();
     timings.lap("read");
     let key = store.map(|_| results::key(rules, discovery, &raw));
     if let (Some(store), Some(key)) = (store, &key)
@@ -169,14 +173,25 @@ fn analyse(
             project: index::light(discovery, raw),
             findings,
             suppressions,
+            skipped_test_classes,
         });
     }
     let mut models = match store {
         Some(store) => ModelCache::load(store),
         None => ModelCache::disabled(),
     };
+    // What the parse phase will do, for `--timings`: files neither skipped nor cached.
+    let (files, bytes) = discovery
+        .files
+        .iter()
+        .zip(&raw)
+        .filter(|(file, raw)| !raw.test_class && !models.contains(&file.path, raw.hash))
+        .fold((0, 0), |(files, bytes), (_, raw)| {
+            (files + 1, bytes + raw.len())
+        });
     let mut project = index::parse(discovery, raw, &mut models)?;
     timings.lap("parse");
+    timings.throughput(files, bytes);
     project.analyse();
     timings.lap("index");
     let mut findings = run_rules(&project, rules);
@@ -189,6 +204,7 @@ fn analyse(
         project,
         findings,
         suppressions,
+        skipped_test_classes,
     })
 }
 
@@ -199,6 +215,7 @@ struct Kept {
     findings: Vec<Finding>,
     fingerprints: Vec<String>,
     suppressions: Suppressions,
+    skipped_test_classes: usize,
 }
 
 /// Apply the run's settings (severities, exclusions), the suppressions in the source and the
@@ -208,6 +225,7 @@ fn filter(analysis: Analysis, settings: &Settings, focus: Option<&[String]>) -> 
         project,
         mut findings,
         mut suppressions,
+        skipped_test_classes,
     } = analysis;
     for finding in &mut findings {
         finding.severity = settings.severity_of(
@@ -226,6 +244,7 @@ fn filter(analysis: Analysis, settings: &Settings, focus: Option<&[String]>) -> 
         findings,
         fingerprints,
         suppressions,
+        skipped_test_classes,
     }
 }
 
@@ -375,6 +394,8 @@ struct Timings {
     started: Instant,
     last: Instant,
     laps: Vec<(&'static str, Duration)>,
+    /// What the parse phase parsed: files and bytes (test classes and cached files aside).
+    parsed: Option<(usize, usize)>,
 }
 
 impl Timings {
@@ -384,7 +405,13 @@ impl Timings {
             started: now,
             last: now,
             laps: Vec::new(),
+            parsed: None,
         }
+    }
+
+    /// What the phase just timed parsed, shown beside it with its throughput.
+    fn throughput(&mut self, files: usize, bytes: usize) {
+        self.parsed = Some((files, bytes));
     }
 
     fn lap(&mut self, phase: &'static str) {
@@ -396,10 +423,18 @@ impl Timings {
     fn render(&self, files: usize) -> String {
         let mut text = format!("lockgen: timings for {files} files (wall clock, ms)\n");
         for (phase, took) in &self.laps {
-            text.push_str(&format!(
-                "  {phase:<9}{:>9.1}\n",
-                took.as_secs_f64() * 1000.0
-            ));
+            text.push_str(&format!("  {phase:<9}{:>9.1}", took.as_secs_f64() * 1000.0));
+            if *phase == "parse"
+                && let Some((files, bytes)) = self.parsed
+            {
+                let megabytes = bytes as f64 / 1e6;
+                text.push_str(&format!(
+                    "  ({files} files, {megabytes:.1} MB, {:.1} MB/s on {} threads)",
+                    megabytes / took.as_secs_f64().max(1e-9),
+                    rayon::current_num_threads()
+                ));
+            }
+            text.push('\n');
         }
         text.push_str(&format!(
             "  {:<9}{:>9.1}\n",

@@ -2,15 +2,17 @@
 //! from the on-disk cache when a file's content is unchanged.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::ModelCache;
+use super::model_cache::Kept;
 use super::{ApexUnit, FieldUnit, FileId, FileProblem, FlowUnit, Program, Project, SourceFile};
 use crate::apex::model::{ApexFile, ApexFileKind};
 use crate::apex::parser::GrammarError;
-use crate::apex::{LineIndex, Span, parse_apex};
+use crate::apex::{LineIndex, Span, is_test_class, parse_apex};
 use crate::flow::FlowFile;
 use crate::metadata::{
     self, CustomMetadataRecord, FieldMeta, MetadataProblem, ObjectMeta, TriggerStatus,
@@ -53,6 +55,22 @@ pub struct Parsed {
     pub problems: Vec<(Span, String)>,
 }
 
+impl Parsed {
+    /// A file that holds nothing to analyse (or is not analysed: a skipped test class).
+    fn nothing() -> Parsed {
+        Parsed {
+            content: Content::Nothing,
+            problems: Vec::new(),
+        }
+    }
+}
+
+impl Default for Parsed {
+    fn default() -> Parsed {
+        Parsed::nothing()
+    }
+}
+
 /// A file's text as read from disk, before parsing.
 pub struct RawFile {
     text: String,
@@ -63,6 +81,20 @@ pub struct RawFile {
     /// BLAKE3 (128 bits) of the bytes on disk: the cache key, which no crafted file can share
     /// with another.
     pub hash: u128,
+    /// A class file that declares a top-level `@IsTest` class (a lexical pre-scan, see
+    /// `apex::prescan`): `lint` does not parse it.
+    pub test_class: bool,
+}
+
+impl RawFile {
+    /// The decoded text's length in bytes.
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
 }
 
 /// Read every inventory file, in parallel. The first unreadable file (in path order) is an
@@ -72,39 +104,69 @@ pub fn read(discovery: &Discovery) -> Result<Vec<RawFile>, LoadError> {
 }
 
 /// Parse what [`read`] returned, in parallel, into a [`Project`] (without its whole-program
-/// index: see [`Project::analyse`]). Unchanged files come from `cache`, which is then
-/// rewritten if anything changed.
+/// index: see [`Project::analyse`]), as `lint` reads it: test classes (a top-level `@IsTest`
+/// class, found by a lexical pre-scan) are not parsed, since no rule reads them. Unchanged
+/// files come from `cache`, which then keeps what changed.
 pub fn parse(
     discovery: &Discovery,
     raw: Vec<RawFile>,
     cache: &mut ModelCache<'_>,
 ) -> Result<Project, LoadError> {
-    let cached: Vec<Option<Parsed>> = discovery
-        .files
-        .iter()
-        .zip(&raw)
-        .map(|(file, raw)| cache.take(&file.path, raw.hash))
-        .collect();
-    let changed = cached.iter().any(Option::is_none) || cache.has_leftovers();
-    let parsed: Vec<Parsed> = discovery
+    parse_files(discovery, raw, cache, TestClasses::Skip)
+}
+
+/// Whether test classes are parsed: `lint` skips them; the generator's checks read them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TestClasses {
+    Skip,
+    Parse,
+}
+
+fn parse_files(
+    discovery: &Discovery,
+    raw: Vec<RawFile>,
+    cache: &mut ModelCache<'_>,
+    tests: TestClasses,
+) -> Result<Project, LoadError> {
+    let skipped = |raw: &RawFile| tests == TestClasses::Skip && raw.test_class;
+    let cached: &ModelCache<'_> = cache;
+    let mut parsed: Vec<Option<Parsed>> = discovery
         .files
         .par_iter()
         .zip(raw.par_iter())
-        .zip(cached.into_par_iter())
-        .map(|((file, raw), cached)| match cached {
-            Some(parsed) => Ok(parsed),
-            None => parse_file(file, raw),
+        .map(|(file, raw)| {
+            if skipped(raw) {
+                Some(Parsed::nothing())
+            } else {
+                cached.get(&file.path, raw.hash)
+            }
         })
-        .collect::<Result<_, _>>()?;
-    if changed && cache.enabled() {
-        let entries: Vec<(&str, u128, &Parsed)> = discovery
+        .collect();
+    let todo: Vec<usize> = (0..parsed.len()).filter(|i| parsed[*i].is_none()).collect();
+    for (index, result) in parse_largest_first(discovery, &raw, &todo) {
+        parsed[index] = Some(result?);
+    }
+    let parsed: Vec<Parsed> = parsed.into_iter().map(Option::unwrap_or_default).collect();
+    if cache.enabled() {
+        let mut fresh = vec![false; parsed.len()];
+        for index in &todo {
+            fresh[*index] = true;
+        }
+        let kept: Vec<Kept<'_>> = discovery
             .files
             .iter()
             .zip(&raw)
             .zip(&parsed)
-            .map(|((file, raw), parsed)| (file.path.as_str(), raw.hash, parsed))
+            .zip(fresh)
+            .filter(|(((_, raw), _), _)| !skipped(raw))
+            .map(|(((file, raw), parsed), fresh)| Kept {
+                path: &file.path,
+                hash: raw.hash,
+                parsed,
+                fresh,
+            })
             .collect();
-        cache.save(&entries);
+        cache.save(&kept);
     }
     let mut project = light(discovery, raw);
     for (index, parsed) in parsed.into_iter().enumerate() {
@@ -142,6 +204,39 @@ pub fn parse(
     Ok(project)
 }
 
+/// Parse the files at `todo` (indices into the inventory), in parallel, largest first: each
+/// worker takes the largest file no one has started, so the run does not end waiting on one
+/// big file that started last. Workers share nothing but that counter (each keeps its own
+/// parser and results); results come back in no particular order.
+fn parse_largest_first(
+    discovery: &Discovery,
+    raw: &[RawFile],
+    todo: &[usize],
+) -> Vec<(usize, Result<Parsed, LoadError>)> {
+    let mut order = todo.to_vec();
+    order.sort_by_key(|i| std::cmp::Reverse(raw[*i].text.len()));
+    if order.len() < 2 {
+        return order
+            .into_iter()
+            .map(|i| (i, parse_file(&discovery.files[i], &raw[i])))
+            .collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<(usize, Result<Parsed, LoadError>)> = rayon::broadcast(|_| {
+        let mut mine = Vec::new();
+        while let Some(i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+            mine.push((*i, parse_file(&discovery.files[*i], &raw[*i])));
+        }
+        mine
+    })
+    .into_iter()
+    .flatten()
+    .collect();
+    // The first error in path order, as before.
+    results.sort_by_key(|(i, _)| *i);
+    results
+}
+
 /// A project of files only (no models, no index): enough to report cached findings.
 pub fn light(discovery: &Discovery, raw: Vec<RawFile>) -> Project {
     let mut project = Project {
@@ -157,29 +252,45 @@ pub fn light(discovery: &Discovery, raw: Vec<RawFile>) -> Project {
         file_problems: Vec::new(),
         program: Program::default(),
     };
-    for (index, (file, raw)) in discovery.files.iter().zip(raw).enumerate() {
+    // Line indexes on every core: a warm run does little else.
+    let files: Vec<(SourceFile, Vec<(Span, String)>)> = discovery
+        .files
+        .par_iter()
+        .zip(raw)
+        .map(|(file, raw)| {
+            let source = SourceFile {
+                path: file.path.clone(),
+                lines: LineIndex::new(&raw.text),
+                text: raw.text,
+                kind: file.kind.clone(),
+            };
+            (source, raw.problems)
+        })
+        .collect();
+    for (index, (source, problems)) in files.into_iter().enumerate() {
         let id = FileId(u32::try_from(index).unwrap_or(u32::MAX));
-        for (span, message) in raw.problems {
+        for (span, message) in problems {
             project.file_problems.push(FileProblem {
                 file: id,
                 span,
                 message,
             });
         }
-        project.files.push(SourceFile {
-            path: file.path.clone(),
-            lines: LineIndex::new(&raw.text),
-            text: raw.text,
-            kind: file.kind.clone(),
-        });
+        project.files.push(source);
     }
     project
 }
 
-/// Read, parse and index a whole project, without the cache.
+/// Read, parse and index a whole project, test classes included (the generator's checks read
+/// them), without the cache.
 pub fn load(discovery: &Discovery) -> Result<Project, LoadError> {
     let raw = read(discovery)?;
-    let mut project = parse(discovery, raw, &mut ModelCache::disabled())?;
+    let mut project = parse_files(
+        discovery,
+        raw,
+        &mut ModelCache::disabled(),
+        TestClasses::Parse,
+    )?;
     project.analyse();
     Ok(project)
 }
@@ -213,11 +324,13 @@ fn read_file(file: &InventoryFile) -> Result<RawFile, LoadError> {
             (String::new(), true)
         }
     };
+    let test_class = !binary && file.kind == FileKind::ApexClass && is_test_class(&text);
     Ok(RawFile {
         text,
         problems,
         binary,
         hash,
+        test_class,
     })
 }
 

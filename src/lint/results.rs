@@ -38,8 +38,20 @@ struct Saved {
 /// What the results are stored under: lockgen's version, the rules that ran, and every file's
 /// path and content hash, in order. Any change to any of them is a different key.
 pub fn key(rules: &[&'static dyn Rule], discovery: &Discovery, raw: &[RawFile]) -> Vec<u8> {
+    // This build's sources: a rebuilt lockgen with other rules finds none of these results.
+    key_of_build(crate::cache::BUILD_ID, rules, discovery, raw)
+}
+
+fn key_of_build(
+    build: &str,
+    rules: &[&'static dyn Rule],
+    discovery: &Discovery,
+    raw: &[RawFile],
+) -> Vec<u8> {
     let mut hasher = blake3::Hasher::new();
     hasher.update(concat!("results 1 ", env!("CARGO_PKG_VERSION")).as_bytes());
+    hasher.update(build.as_bytes());
+    hasher.update(&[0]);
     for rule in rules {
         hasher.update(rule.meta().code.as_bytes());
         hasher.update(&[0]);
@@ -130,5 +142,37 @@ pub fn save(
     };
     if let Ok(bytes) = postcard::to_allocvec(&saved) {
         store.put(NAME, key, &bytes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two builds of one version (other rule code, same `CARGO_PKG_VERSION`) never share
+    /// results.
+    #[test]
+    fn the_key_names_the_build() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            dir.path().join("sfdx-project.json"),
+            r#"{"packageDirectories": [{"path": "force-app"}]}"#,
+        )
+        .expect("write");
+        let classes = dir.path().join("force-app/classes");
+        std::fs::create_dir_all(&classes).expect("mkdir");
+        std::fs::write(classes.join("A.cls"), "public class A {}").expect("write");
+        let discovery = crate::project::discover(&[dir.path().to_path_buf()]).expect("discover");
+        let raw = crate::index::read(&discovery).expect("read");
+        let rules: Vec<&'static dyn Rule> = registry::all().collect();
+        let ours = key(&rules, &discovery, &raw);
+        assert_eq!(
+            ours,
+            key_of_build(crate::cache::BUILD_ID, &rules, &discovery, &raw)
+        );
+        assert_ne!(
+            ours,
+            key_of_build("another build", &rules, &discovery, &raw)
+        );
     }
 }

@@ -56,7 +56,14 @@ pub fn render(
 }
 
 pub fn summary_line(summary: &Summary) -> String {
-    let files = plural(summary.files, "file");
+    let mut files = plural(summary.files, "file");
+    if summary.skipped_test_classes > 0 {
+        let skipped = match summary.skipped_test_classes {
+            1 => "1 test class".to_string(),
+            n => format!("{n} test classes"),
+        };
+        files.push_str(&format!(" ({skipped} skipped)"));
+    }
     let baselined = summary
         .baselined
         .filter(|n| *n > 0)

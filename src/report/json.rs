@@ -48,6 +48,8 @@ struct JsonSummary {
     parse_errors: usize,
     findings: usize,
     by_rule: BTreeMap<&'static str, usize>,
+    /// Test classes not parsed nor analysed (no rule reads them).
+    skipped_test_classes: usize,
     /// Only with `--baseline`.
     #[serde(skip_serializing_if = "Option::is_none")]
     baselined: Option<usize>,
@@ -69,6 +71,7 @@ pub fn render(
             parse_errors: summary.parse_errors,
             findings: summary.findings,
             by_rule: summary.by_rule,
+            skipped_test_classes: summary.skipped_test_classes,
             baselined: summary.baselined,
         },
     };

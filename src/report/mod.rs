@@ -35,6 +35,8 @@ pub struct Summary {
     pub by_severity: BTreeMap<Severity, usize>,
     /// Findings left out because the baseline records them (`None` without `--baseline`).
     pub baselined: Option<usize>,
+    /// Test classes (a top-level `@IsTest` class) not parsed nor analysed: no rule reads them.
+    pub skipped_test_classes: usize,
 }
 
 impl Summary {

@@ -126,6 +126,25 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// A keyword of one or more words (`static`, `with sharing`, `before insert`), lower case,
+    /// one space between words, whatever the spacing and comments between them in the source:
+    /// the grammar reads each word as a token of its own.
+    fn keyword_words(&self, node: Node<'_>) -> String {
+        let mut words: Vec<&str> = Vec::new();
+        let mut stack = vec![node];
+        while let Some(node) = stack.pop() {
+            if node.is_extra() {
+                continue;
+            }
+            if node.child_count() == 0 {
+                words.extend(self.text(node).split_whitespace());
+            } else {
+                stack.extend(children(node).into_iter().rev());
+            }
+        }
+        words.join(" ").to_ascii_lowercase()
+    }
+
     fn child_of_kind<'t>(&self, node: Node<'t>, kind: Kind) -> Option<Node<'t>> {
         named_children(node)
             .into_iter()
@@ -191,12 +210,7 @@ impl<'a> Lowerer<'a> {
                         span: span(child),
                     });
                 }
-                Some(Kind::Modifier) => {
-                    let words: Vec<&str> = self.text(child).split_whitespace().collect();
-                    modifiers
-                        .keywords
-                        .push(words.join(" ").to_ascii_lowercase());
-                }
+                Some(Kind::Modifier) => modifiers.keywords.push(self.keyword_words(child)),
                 _ => {}
             }
         }
@@ -275,13 +289,7 @@ impl<'a> Lowerer<'a> {
             .fields(node, Field::Events)
             .into_iter()
             .filter(|e| self.kind(*e) == Some(Kind::TriggerEvent))
-            .map(|e| {
-                self.text(e)
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-                    .to_ascii_lowercase()
-            })
+            .map(|e| self.keyword_words(e))
             .collect();
         let body_node = self.field(node, Field::Body)?;
         let header_end = children(node)

@@ -1,6 +1,9 @@
-//! The one module that touches tree-sitter: parse Apex text with tree-sitter-sfapex and lower
-//! the tree into the owned [`ApexFile`] model.
+//! The one module that touches tree-sitter: parse Apex text with lockgen's Apex grammar
+//! (tree-sitter-sfapex 3.0.1, vendored in `grammars/apex/`) and lower the tree into the owned
+//! [`ApexFile`] model.
 
+#[cfg(test)]
+pub(crate) mod equivalence;
 mod lower;
 
 use std::cell::RefCell;
@@ -19,13 +22,15 @@ const COMMENTS_QUERY: &str = include_str!("../../../grammars/comments.scm");
 /// source a team can deploy, and parsing it would only cost time and memory.
 pub(crate) const MAX_SOURCE_BYTES: usize = 8 * 1024 * 1024;
 
-/// The grammar, its kind/field tables and compiled queries, built once per process.
+/// The grammar, its kind/field tables and compiled queries, built once per process. The
+/// queries are compiled when first needed (a file with a syntax error, a `lockgen:` comment):
+/// most runs re-parse a file or two, and compiling both costs more than parsing one.
 pub(crate) struct Grammar {
     language: Language,
     kinds: Vec<Option<Kind>>,
     fields: Vec<std::num::NonZeroU16>,
-    errors: Query,
-    comments: Query,
+    errors: OnceLock<Result<Query, GrammarError>>,
+    comments: OnceLock<Result<Query, GrammarError>>,
 }
 
 /// The grammar failed to load or a bundled query failed to compile: a build defect, never input.
@@ -44,7 +49,7 @@ impl Grammar {
     }
 
     fn load() -> Result<Grammar, GrammarError> {
-        let language: Language = tree_sitter_sfapex::apex::LANGUAGE.into();
+        let language: Language = lockgen_apex_grammar::LANGUAGE.into();
         let mut kinds = vec![None; language.node_kind_count()];
         for id in 0..language.node_kind_count() as u16 {
             let Some(name) = language.node_kind_for_id(id) else {
@@ -64,17 +69,27 @@ impl Grammar {
                 .ok_or_else(|| GrammarError(format!("unknown field `{name}`")))?;
             fields.push(id);
         }
-        let errors = Query::new(&language, ERRORS_QUERY)
-            .map_err(|e| GrammarError(format!("grammars/errors.scm: {e}")))?;
-        let comments = Query::new(&language, COMMENTS_QUERY)
-            .map_err(|e| GrammarError(format!("grammars/comments.scm: {e}")))?;
         Ok(Grammar {
             language,
             kinds,
             fields,
-            errors,
-            comments,
+            errors: OnceLock::new(),
+            comments: OnceLock::new(),
         })
+    }
+
+    fn errors(&self) -> Result<&Query, GrammarError> {
+        self.errors
+            .get_or_init(|| query(&self.language, ERRORS_QUERY, "grammars/errors.scm"))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    fn comments(&self) -> Result<&Query, GrammarError> {
+        self.comments
+            .get_or_init(|| query(&self.language, COMMENTS_QUERY, "grammars/comments.scm"))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     pub(crate) fn kind(&self, node: Node<'_>) -> Option<Kind> {
@@ -96,6 +111,10 @@ impl Grammar {
         node.children_by_field_id(self.fields[field as usize], &mut cursor)
             .collect()
     }
+}
+
+fn query(language: &Language, source: &str, path: &str) -> Result<Query, GrammarError> {
+    Query::new(language, source).map_err(|e| GrammarError(format!("{path}: {e}")))
 }
 
 thread_local! {
@@ -151,12 +170,12 @@ pub fn parse_apex(text: &str, kind: ApexFileKind) -> Result<ApexFile, GrammarErr
     let root = tree.root_node();
     let mut file = lower::lower_file(grammar, text, root, kind);
     if root.has_error()
-        && let Some(problem) = first_syntax_error(grammar, text, root)
+        && let Some(problem) = first_syntax_error(grammar.errors()?, text, root)
     {
         file.problems.insert(0, problem);
     }
     if text.contains("lockgen:") {
-        file.directive_comments = directive_comments(grammar, text, root);
+        file.directive_comments = directive_comments(grammar.comments()?, text, root);
     }
     file.problems.sort_by_key(|p| p.span);
     Ok(file)
@@ -195,9 +214,9 @@ fn find_ascii_ci(haystack: &[u8], needle: &[u8]) -> Option<usize> {
         .position(|window| window.eq_ignore_ascii_case(needle))
 }
 
-fn first_syntax_error(grammar: &Grammar, text: &str, root: Node<'_>) -> Option<ParseProblem> {
+fn first_syntax_error(errors: &Query, text: &str, root: Node<'_>) -> Option<ParseProblem> {
     let mut cursor = QueryCursor::new();
-    let mut matches = cursor.matches(&grammar.errors, root, text.as_bytes());
+    let mut matches = cursor.matches(errors, root, text.as_bytes());
     let mut first: Option<Node<'_>> = None;
     let mut count = 0usize;
     while let Some(found) = matches.next() {
@@ -233,9 +252,9 @@ fn first_syntax_error(grammar: &Grammar, text: &str, root: Node<'_>) -> Option<P
     Some(ParseProblem { span, message })
 }
 
-fn directive_comments(grammar: &Grammar, text: &str, root: Node<'_>) -> Vec<Comment> {
+fn directive_comments(comments: &Query, text: &str, root: Node<'_>) -> Vec<Comment> {
     let mut cursor = QueryCursor::new();
-    let mut captures = cursor.captures(&grammar.comments, root, text.as_bytes());
+    let mut captures = cursor.captures(comments, root, text.as_bytes());
     let mut comments = Vec::new();
     while let Some((found, index)) = captures.next() {
         let node = found.captures[*index].node;
@@ -258,7 +277,7 @@ mod tests {
 
     #[test]
     fn every_kind_and_field_exists_in_the_pinned_grammar() {
-        let language: Language = tree_sitter_sfapex::apex::LANGUAGE.into();
+        let language: Language = lockgen_apex_grammar::LANGUAGE.into();
         for (_, name) in KINDS {
             if *name == "ERROR" {
                 continue;
@@ -266,13 +285,13 @@ mod tests {
             assert_ne!(
                 language.id_for_node_kind(name, true),
                 0,
-                "node kind `{name}` is not in tree-sitter-sfapex"
+                "node kind `{name}` is not in the Apex grammar"
             );
         }
         for (_, name) in FIELDS {
             assert!(
                 language.field_id_for_name(name).is_some(),
-                "field `{name}` is not in tree-sitter-sfapex"
+                "field `{name}` is not in the Apex grammar"
             );
         }
         for (field, name) in FIELDS {
@@ -286,8 +305,53 @@ mod tests {
     #[test]
     fn bundled_queries_compile() {
         let grammar = Grammar::get().expect("grammar loads");
-        assert_eq!(grammar.errors.capture_names(), ["error", "missing"]);
-        assert_eq!(grammar.comments.capture_names(), ["comment"]);
+        assert_eq!(
+            grammar.errors().expect("compiles").capture_names(),
+            ["error", "missing"]
+        );
+        assert_eq!(
+            grammar.comments().expect("compiles").capture_names(),
+            ["comment"]
+        );
+    }
+
+    /// The grammar reads `before insert` and `with sharing` as one token per word: the model
+    /// still holds one keyword per event or modifier, in lower case, single-spaced.
+    #[test]
+    fn multi_word_keywords_lower_to_one_keyword() {
+        let trigger = parse_apex(
+            "trigger T on Account (BEFORE   insert, after\n\tUpdate, before /* odd */ delete,\n after undelete) {\n}",
+            ApexFileKind::Trigger,
+        )
+        .expect("grammar");
+        assert!(trigger.problems.is_empty(), "{:?}", trigger.problems);
+        let events = &trigger.trigger.as_ref().expect("a trigger").events;
+        assert_eq!(
+            events,
+            &[
+                "before insert",
+                "after update",
+                "before delete",
+                "after undelete"
+            ]
+        );
+        for (source, keyword) in [
+            ("public WITH  SHARING class A { }", "with sharing"),
+            ("public without\n sharing class A { }", "without sharing"),
+            (
+                "public inherited /* x */ sharing class A { }",
+                "inherited sharing",
+            ),
+            ("public static virtual class A { }", "static"),
+        ] {
+            let class = parse_apex(source, ApexFileKind::Class).expect("grammar");
+            assert!(class.problems.is_empty(), "{source}: {:?}", class.problems);
+            let keywords = &class.types[0].modifiers.keywords;
+            assert!(
+                keywords.iter().any(|k| k == keyword),
+                "{source}: {keywords:?}"
+            );
+        }
     }
 
     #[test]
