@@ -104,6 +104,12 @@ pub fn parse(
             .collect();
         cache.save(&entries);
     }
+    Ok(assemble(discovery, raw, parsed))
+}
+
+/// Put a project together from every inventory file's text and parse result, in inventory
+/// order (without its whole-program index: see [`Project::analyse`]).
+pub fn assemble(discovery: &Discovery, raw: Vec<RawFile>, parsed: Vec<Parsed>) -> Project {
     let mut project = light(discovery, raw);
     for (index, parsed) in parsed.into_iter().enumerate() {
         let file = FileId(u32::try_from(index).unwrap_or(u32::MAX));
@@ -136,7 +142,7 @@ pub fn parse(
         }
     }
     project.file_problems.sort_by_key(|p| (p.file, p.span));
-    Ok(project)
+    project
 }
 
 /// A project of files only (no models, no index): enough to report cached findings.
@@ -187,6 +193,12 @@ fn read_file(file: &InventoryFile) -> Result<RawFile, LoadError> {
             source: error.into(),
         },
     )?;
+    Ok(raw_file(bytes))
+}
+
+/// A file's bytes as [`read`] returns them: decoded, hashed, problems noted. The language
+/// server passes an open document's unsaved text this way.
+pub fn raw_file(bytes: Vec<u8>) -> RawFile {
     let digest = blake3::hash(&bytes);
     let hash = u128::from_le_bytes(digest.as_bytes()[..16].try_into().unwrap_or_default());
     let mut problems = Vec::new();
@@ -209,15 +221,16 @@ fn read_file(file: &InventoryFile) -> Result<RawFile, LoadError> {
             (String::new(), true)
         }
     };
-    Ok(RawFile {
+    RawFile {
         text,
         problems,
         binary,
         hash,
-    })
+    }
 }
 
-fn parse_file(file: &InventoryFile, raw: &RawFile) -> Result<Parsed, LoadError> {
+/// Parse one file's text by its kind: what the cache stores for it.
+pub fn parse_file(file: &InventoryFile, raw: &RawFile) -> Result<Parsed, LoadError> {
     let text = &raw.text;
     let mut problems = Vec::new();
     let content = if raw.binary {

@@ -22,7 +22,9 @@ use crate::apex::{LineColumn, LineIndex, Span};
 use crate::metadata::{CustomMetadataRecord, FieldMeta, ObjectMeta, TriggerStatus};
 use crate::project::FileKind;
 
-pub use load::{Content, LoadError, Parsed, RawFile, light, load, parse, read};
+pub use load::{
+    Content, LoadError, Parsed, RawFile, assemble, light, load, parse, parse_file, raw_file, read,
+};
 pub use model_cache::ModelCache;
 pub use program::Program;
 
