@@ -28,6 +28,17 @@ pub enum Command {
     /// platform-event retry, a lock service, an external-ID upsert, or the one trigger of an
     /// object
     New(NewArgs),
+    /// Run the language server on standard input and output, for editors (VS Code, Neovim,
+    /// Zed …): live whole-program diagnostics, hover docs and quick fixes
+    Lsp(LspArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LspArgs {
+    /// Talk over standard input and output (the only transport; accepted because editor
+    /// clients pass it)
+    #[arg(long)]
+    pub stdio: bool,
 }
 
 #[derive(Debug, Args)]
@@ -76,6 +87,11 @@ pub struct LintArgs {
     /// When to colour human output
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+
+    /// Report only findings in files changed since this git revision (committed since the
+    /// branch left it, staged, unstaged or new); the whole project is still analysed
+    #[arg(long, value_name = "REF")]
+    pub changed_since: Option<String>,
 
     /// Neither read nor write the cache of parse results and findings
     #[arg(long)]

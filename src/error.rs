@@ -35,6 +35,14 @@ pub enum Error {
     #[diagnostic(transparent)]
     Baseline(#[from] crate::baseline::BaselineError),
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Changed(#[from] crate::lint::changed::ChangedError),
+
+    #[error("language server: {0}")]
+    #[diagnostic(code(lockgen::lsp::io))]
+    Lsp(String),
+
     #[error("cannot write output: {0}")]
     #[diagnostic(code(lockgen::io::output))]
     Output(#[source] std::io::Error),
