@@ -143,17 +143,20 @@ pub fn lint(
 /// The findings `lockgen lint` would report for a project already parsed, with these settings
 /// (no focus, no baseline), sorted: what the language server publishes, on documents that may
 /// not be saved yet. `stale` is asked between the phases; when it answers yes, newer input has
-/// arrived and the work is dropped (`None`).
+/// arrived and the work is dropped (`None`). `lap` is told when each phase ends.
 pub fn check_parsed(
     mut project: Project,
     settings: &Settings,
     stale: &dyn Fn() -> bool,
+    lap: &mut dyn FnMut(&'static str),
 ) -> Option<(Project, Vec<Finding>)> {
     project.analyse();
+    lap("index");
     if stale() {
         return None;
     }
     let findings = run_rules(&project, &settings.rules);
+    lap("rules");
     if stale() {
         return None;
     }

@@ -52,6 +52,7 @@ pub struct Parsed {
 }
 
 /// A file's text as read from disk, before parsing.
+#[derive(Clone)]
 pub struct RawFile {
     text: String,
     /// Bytes that are not text: noted at read time.

@@ -135,11 +135,12 @@ impl Analyser {
             publish(state, diagnostics, job, shared, out);
             let since = job.since.unwrap_or(started);
             eprintln!(
-                "lockgen lsp: {} findings in {} files of {} in {:.0} ms ({:.0} ms since the last edit)",
+                "lockgen lsp: {} findings in {} files of {} in {:.0} ms ({} ms; {:.0} ms since the input)",
                 report.findings.len(),
                 report.project.files.len(),
                 state.root.display(),
                 started.elapsed().as_secs_f64() * 1000.0,
+                report.laps.render(),
                 since.elapsed().as_secs_f64() * 1000.0,
             );
         }
@@ -185,7 +186,8 @@ fn is_project_root(dir: &Path) -> bool {
 struct FileState {
     /// Size and modification time of the disk file when `disk` was read.
     stamp: Option<(u64, Option<SystemTime>)>,
-    disk: Option<Vec<u8>>,
+    /// The disk file, decoded and hashed once.
+    disk: Option<index::RawFile>,
     /// The content hash and parse result of what was analysed last (disk or overlay).
     parsed: Option<(u128, Parsed)>,
 }
@@ -209,6 +211,37 @@ pub struct Report {
     pub project: Project,
     pub findings: Vec<Finding>,
     pub fail_on: FailOn,
+    pub laps: Laps,
+}
+
+/// Wall time per phase of a run, for the log line.
+pub struct Laps {
+    last: Instant,
+    laps: Vec<(&'static str, f64)>,
+}
+
+impl Laps {
+    fn start() -> Laps {
+        Laps {
+            last: Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, phase: &'static str) {
+        let now = Instant::now();
+        self.laps
+            .push((phase, (now - self.last).as_secs_f64() * 1000.0));
+        self.last = now;
+    }
+
+    fn render(&self) -> String {
+        self.laps
+            .iter()
+            .map(|(phase, ms)| format!("{phase} {ms:.0}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 impl ProjectState {
@@ -309,6 +342,7 @@ impl ProjectState {
         let settings = self.settings.as_ref()?;
         let overlays = &job.overlays;
         let root = &self.root;
+        let mut laps = Laps::start();
         // The on-disk cache serves the first run, as it serves `lockgen lint`.
         let store = (!self.loaded).then(|| Store::open(root).ok()).flatten();
         let mut models = match &store {
@@ -326,11 +360,10 @@ impl ProjectState {
                 let overlay = overlays
                     .get(&file.abs)
                     .or_else(|| overlays.get(&root.join(&file.path)));
-                let bytes = match overlay {
-                    Some(overlay) => overlay.text.clone().into_bytes(),
-                    None => state.disk_bytes(&file.abs),
+                let raw = match overlay {
+                    Some(overlay) => index::raw_file(overlay.text.clone().into_bytes()),
+                    None => state.disk_file(&file.abs),
                 };
-                let raw = index::raw_file(bytes);
                 let kept = state
                     .parsed
                     .as_ref()
@@ -339,6 +372,7 @@ impl ProjectState {
                 (raw, kept)
             })
             .collect();
+        laps.lap("read");
         // Parse the rest, from the on-disk cache when it has them.
         let read: Vec<(index::RawFile, Option<Parsed>)> = self
             .discovery
@@ -382,6 +416,7 @@ impl ProjectState {
             models.save(&entries);
         }
         self.loaded = true;
+        laps.lap("parse");
         if stale() {
             return None;
         }
@@ -390,11 +425,15 @@ impl ProjectState {
             .map(|(raw, parsed, _)| (raw, parsed))
             .unzip();
         let project = index::assemble(&self.discovery, raw, parsed);
-        let (project, findings) = lint::check_parsed(project, settings, stale)?;
+        laps.lap("assemble");
+        let (project, findings) =
+            lint::check_parsed(project, settings, stale, &mut |phase| laps.lap(phase))?;
+        laps.lap("filter");
         Some(Report {
             project,
             findings,
             fail_on: job.fail_on.unwrap_or(settings.fail_on.0),
+            laps,
         })
     }
 
@@ -473,19 +512,23 @@ impl ProjectState {
 }
 
 impl FileState {
-    /// The file's bytes on disk, read again only when its size or modification time moved.
-    /// A file that cannot be read counts as empty (the CLI would stop; an editor goes on).
-    fn disk_bytes(&mut self, abs: &Path) -> Vec<u8> {
+    /// The file on disk, read again only when its size or modification time moved. A file
+    /// that cannot be read counts as empty (the CLI would stop; an editor goes on).
+    fn disk_file(&mut self, abs: &Path) -> index::RawFile {
         let stamp = std::fs::metadata(abs)
             .ok()
             .map(|meta| (meta.len(), meta.modified().ok()));
-        if stamp.is_none() || stamp != self.stamp || self.disk.is_none() {
-            let bytes = crate::safe_fs::read_capped(abs, crate::safe_fs::MAX_INPUT_BYTES)
-                .unwrap_or_default();
-            self.stamp = stamp;
-            self.disk = Some(bytes);
+        match &self.disk {
+            Some(raw) if stamp.is_some() && stamp == self.stamp => raw.clone(),
+            _ => {
+                let bytes = crate::safe_fs::read_capped(abs, crate::safe_fs::MAX_INPUT_BYTES)
+                    .unwrap_or_default();
+                let raw = index::raw_file(bytes);
+                self.stamp = stamp;
+                self.disk = Some(raw.clone());
+                raw
+            }
         }
-        self.disk.clone().unwrap_or_default()
     }
 }
 

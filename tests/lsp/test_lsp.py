@@ -292,6 +292,7 @@ async def test_exit_without_shutdown_is_exit_code_1(tmp_path):
 async def test_npsp_warm_diagnostic_latency(tmp_path, capsys):
     """Open a class of NPSP, wait for the first (cold) diagnostics, then edit it five times and
     time each edit until its diagnostics arrive. Printed, not asserted."""
+    had_cache = (NPSP / ".lockgen").exists()
     client = await start(NPSP, tmp_path / "cache")
     try:
         doc = Doc(client, NPSP / "force-app/main/default/classes/ACCT_AccountMerge_TDTM.cls")
@@ -313,4 +314,4 @@ async def test_npsp_warm_diagnostic_latency(tmp_path, capsys):
         await asyncio.wait_for(client.shutdown_session(), 30)
     finally:
         await client.stop()
-    assert not (NPSP / ".lockgen").exists(), "the cache belongs in $XDG_CACHE_HOME here"
+    assert had_cache or not (NPSP / ".lockgen").exists(), "the cache belongs in $XDG_CACHE_HOME"
