@@ -70,7 +70,7 @@ struct Server<'c> {
 
 pub fn serve(connection: &Connection) -> Result<Ended, Error> {
     let (id, params) = connection.initialize_start().map_err(protocol)?;
-    let params: InitializeParams = serde_json::from_value(params).map_err(|e| protocol(e))?;
+    let params: InitializeParams = serde_json::from_value(params).map_err(protocol)?;
     let encoding = negotiate(&params.capabilities);
     let result = serde_json::json!({
         "capabilities": capabilities(encoding),
