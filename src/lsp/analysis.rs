@@ -129,6 +129,11 @@ impl Analyser {
             }
             let started = Instant::now();
             let Some(report) = state.analyse(job, &stale) else {
+                // No settings to run with yet: at least say where lockgen.toml is wrong.
+                if state.settings.is_none() && !stale() {
+                    let diagnostics = state.settings_diagnostic().into_iter().collect();
+                    publish(state, diagnostics, job, shared, out);
+                }
                 continue;
             };
             let diagnostics = state.diagnostics(&report, job, encoding);
@@ -496,18 +501,24 @@ impl ProjectState {
                 })),
             });
         }
-        if let Some((path, at, message)) = &self.settings_error
-            && let Ok(uri) = Url::from_file_path(path)
-        {
-            by_uri.entry(uri).or_default().push(Diagnostic {
-                range: Range::new(*at, *at),
-                severity: Some(DiagnosticSeverity::ERROR),
-                source: Some("lockgen".to_string()),
-                message: message.clone(),
-                ..Diagnostic::default()
-            });
+        if let Some((uri, diagnostics)) = self.settings_diagnostic() {
+            by_uri.entry(uri).or_default().extend(diagnostics);
         }
         by_uri
+    }
+
+    /// Where lockgen.toml is wrong, as a diagnostic on the file.
+    fn settings_diagnostic(&self) -> Option<(Url, Vec<Diagnostic>)> {
+        let (path, at, message) = self.settings_error.as_ref()?;
+        let uri = Url::from_file_path(path).ok()?;
+        let diagnostic = Diagnostic {
+            range: Range::new(*at, *at),
+            severity: Some(DiagnosticSeverity::ERROR),
+            source: Some("lockgen".to_string()),
+            message: message.clone(),
+            ..Diagnostic::default()
+        };
+        Some((uri, vec![diagnostic]))
     }
 }
 

@@ -315,3 +315,19 @@ async def test_npsp_warm_diagnostic_latency(tmp_path, capsys):
     finally:
         await client.stop()
     assert had_cache or not (NPSP / ".lockgen").exists(), "the cache belongs in $XDG_CACHE_HOME"
+
+
+async def test_a_broken_lockgen_toml_at_start_is_shown_on_the_file(tmp_path):
+    root = tmp_path / "acme-billing"
+    shutil.copytree(EXAMPLE, root)
+    (root / "lockgen.toml").write_text('fail-on = "sometimes"\n')
+    client = await start(root, tmp_path / "cache")
+    try:
+        toml_uri = (root / "lockgen.toml").as_uri()
+        _, params = await wait_for(client, lambda p: p.uri == toml_uri)
+        (diagnostic,) = params.diagnostics
+        assert diagnostic.range.start.line == 0
+        assert "sometimes" in diagnostic.message
+        await asyncio.wait_for(client.shutdown_session(), 30)
+    finally:
+        await client.stop()
