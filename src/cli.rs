@@ -34,6 +34,17 @@ pub enum Command {
     /// Draw the lock graph: objects, the parents a write to each locks, and the triggers,
     /// handlers and jobs that write them (Mermaid, Graphviz DOT, an offline HTML page, JSON)
     Graph(GraphArgs),
+    /// Run the language server on standard input and output, for editors (VS Code, Neovim,
+    /// Zed …): live whole-program diagnostics, hover docs and quick fixes
+    Lsp(LspArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LspArgs {
+    /// Talk over standard input and output (the only transport; accepted because editor
+    /// clients pass it)
+    #[arg(long)]
+    pub stdio: bool,
 }
 
 #[derive(Debug, Args)]
@@ -82,6 +93,11 @@ pub struct LintArgs {
     /// When to colour human output
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+
+    /// Report only findings in files changed since this git revision (committed since the
+    /// branch left it, staged, unstaged or new); the whole project is still analysed
+    #[arg(long, value_name = "REF")]
+    pub changed_since: Option<String>,
 
     /// Neither read nor write the cache of parse results and findings
     #[arg(long)]

@@ -39,6 +39,14 @@ pub enum Error {
     #[diagnostic(transparent)]
     Graph(#[from] crate::graph::GraphError),
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Changed(#[from] crate::lint::changed::ChangedError),
+
+    #[error("language server: {0}")]
+    #[diagnostic(code(lockgen::lsp::io))]
+    Lsp(String),
+
     #[error("cannot write output: {0}")]
     #[diagnostic(code(lockgen::io::output))]
     Output(#[source] std::io::Error),

@@ -13,6 +13,7 @@ pub mod generate;
 pub mod graph;
 pub mod index;
 pub mod lint;
+pub mod lsp;
 pub mod metadata;
 pub mod plan;
 pub mod project;
@@ -68,6 +69,7 @@ where
         cli::Command::Lint(args) => lint::lint(args, terminal, out, err),
         cli::Command::Rules(args) => docs::rules(args.format, out).map(|()| 0),
         cli::Command::Explain(args) => docs::explain(&args.rule, out).map(|()| 0),
+        cli::Command::Lsp(args) => lsp::run(args),
         cli::Command::New(args) => generate::run(args, out, err)
             .map(|()| 0)
             .map_err(Error::from),

@@ -2,6 +2,7 @@
 //! analyse it, filter the findings (settings, suppressions, focus, exclusions, baseline) and
 //! render them; returns the exit code.
 
+pub mod changed;
 mod results;
 
 use std::io::{IsTerminal, Write};
@@ -73,7 +74,10 @@ pub fn lint(
     let mut timings = Timings::start();
 
     // Discover: the project, its files and the settings of this run.
-    let discovery = project::discover(&args.paths)?;
+    let mut discovery = project::discover(&args.paths)?;
+    if let Some(reference) = &args.changed_since {
+        changed::narrow_focus(&mut discovery, reference)?;
+    }
     let settings = Settings::resolve(
         &discovery.root,
         &CommandLine {
@@ -135,6 +139,41 @@ pub fn lint(
         return Ok(0);
     }
     Ok(i32::from(fails(&kept.findings, settings.fail_on.0)))
+}
+
+/// The findings `lockgen lint` would report for a project already parsed, with these settings
+/// (no focus, no baseline), sorted: what the language server publishes, on documents that may
+/// not be saved yet. `stale` is asked between the phases; when it answers yes, newer input has
+/// arrived and the work is dropped (`None`). `lap` is told when each phase ends.
+pub fn check_parsed(
+    mut project: Project,
+    settings: &Settings,
+    stale: &dyn Fn() -> bool,
+    lap: &mut dyn FnMut(&'static str),
+) -> Option<(Project, Vec<Finding>)> {
+    project.analyse();
+    lap("index");
+    if stale() {
+        return None;
+    }
+    let findings = run_rules(&project, &settings.rules);
+    lap("rules");
+    if stale() {
+        return None;
+    }
+    let suppressions = Suppressions::collect(&project);
+    let kept = filter(
+        Analysis {
+            project,
+            findings,
+            suppressions,
+            // The language server publishes findings, not a summary.
+            skipped_test_classes: 0,
+        },
+        settings,
+        None,
+    );
+    Some((kept.project, kept.findings))
 }
 
 /// The project's cache, or none (with a note when there is something to say: a link where the

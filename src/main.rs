@@ -21,10 +21,10 @@ fn main() -> ExitCode {
         }));
     }
     let code = std::panic::catch_unwind(|| {
-        let stdout = std::io::stdout();
-        let mut out = stdout.lock();
-        // Not locked for the whole run: a panic on a worker thread prints through the hook,
-        // which must not wait for a lock the main thread holds.
+        // Neither is locked for the whole run: a panic on a worker thread prints through the
+        // hook, which must not wait for a lock the main thread holds, and `lockgen lsp` writes
+        // stdout from its own writer thread.
+        let mut out = std::io::stdout();
         let mut err = std::io::stderr();
         lockgen::run(
             std::env::args_os(),

@@ -72,6 +72,7 @@ impl Default for Parsed {
 }
 
 /// A file's text as read from disk, before parsing.
+#[derive(Clone)]
 pub struct RawFile {
     text: String,
     /// Bytes that are not text: noted at read time.
@@ -168,6 +169,12 @@ fn parse_files(
             .collect();
         cache.save(&kept);
     }
+    Ok(assemble(discovery, raw, parsed))
+}
+
+/// Put a project together from every inventory file's text and parse result, in inventory
+/// order (without its whole-program index: see [`Project::analyse`]).
+pub fn assemble(discovery: &Discovery, raw: Vec<RawFile>, parsed: Vec<Parsed>) -> Project {
     let mut project = light(discovery, raw);
     for (index, parsed) in parsed.into_iter().enumerate() {
         let file = FileId(u32::try_from(index).unwrap_or(u32::MAX));
@@ -201,7 +208,7 @@ fn parse_files(
         }
     }
     project.file_problems.sort_by_key(|p| (p.file, p.span));
-    Ok(project)
+    project
 }
 
 /// Parse the files at `todo` (indices into the inventory), in parallel, largest first: each
@@ -302,6 +309,12 @@ fn read_file(file: &InventoryFile) -> Result<RawFile, LoadError> {
             source: error.into(),
         },
     )?;
+    Ok(raw_file(&file.kind, bytes))
+}
+
+/// A file's bytes as [`read`] returns them: decoded, hashed, problems noted, a test class
+/// recognised. The language server passes an open document's unsaved text this way.
+pub fn raw_file(kind: &FileKind, bytes: Vec<u8>) -> RawFile {
     let digest = blake3::hash(&bytes);
     let hash = u128::from_le_bytes(digest.as_bytes()[..16].try_into().unwrap_or_default());
     let mut problems = Vec::new();
@@ -324,17 +337,26 @@ fn read_file(file: &InventoryFile) -> Result<RawFile, LoadError> {
             (String::new(), true)
         }
     };
-    let test_class = !binary && file.kind == FileKind::ApexClass && is_test_class(&text);
-    Ok(RawFile {
+    let test_class = !binary && *kind == FileKind::ApexClass && is_test_class(&text);
+    RawFile {
         text,
         problems,
         binary,
         hash,
         test_class,
-    })
+    }
 }
 
-fn parse_file(file: &InventoryFile, raw: &RawFile) -> Result<Parsed, LoadError> {
+/// Parse one file as `lint` reads it: a test class is not parsed (see [`parse`]).
+pub fn parse_for_lint(file: &InventoryFile, raw: &RawFile) -> Result<Parsed, LoadError> {
+    if raw.test_class {
+        return Ok(Parsed::nothing());
+    }
+    parse_file(file, raw)
+}
+
+/// Parse one file's text by its kind: what the cache stores for it.
+pub fn parse_file(file: &InventoryFile, raw: &RawFile) -> Result<Parsed, LoadError> {
     let text = &raw.text;
     let mut problems = Vec::new();
     let content = if raw.binary {

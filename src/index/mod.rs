@@ -23,8 +23,11 @@ use crate::apex::{LineColumn, LineIndex, Span};
 use crate::metadata::{CustomMetadataRecord, FieldMeta, ObjectMeta, TriggerStatus};
 use crate::project::FileKind;
 
-pub use load::{Content, LoadError, Parsed, RawFile, light, load, parse, read};
-pub use model_cache::ModelCache;
+pub use load::{
+    Content, LoadError, Parsed, RawFile, assemble, light, load, parse, parse_file, parse_for_lint,
+    raw_file, read,
+};
+pub use model_cache::{Kept, ModelCache};
 pub use program::Program;
 
 /// Index of a file in [`Project::files`]; files are sorted by path, so ids are stable.
