@@ -108,6 +108,8 @@ pub struct TriggerRef<'p> {
     pub file: FileId,
     pub decl: &'p TriggerDecl,
     pub active: bool,
+    /// The file parsed without a problem: every statement in `decl` is as written.
+    pub parsed_cleanly: bool,
 }
 
 impl Project {
@@ -266,6 +268,7 @@ impl Project {
                 file: unit.file,
                 decl,
                 active,
+                parsed_cleanly: unit.model.problems.is_empty(),
             })
         })
     }

@@ -2,6 +2,8 @@ use std::collections::BTreeMap;
 
 use super::{Finding, Rule, RuleMeta, and_more, declare_rule};
 use crate::apex::Span;
+use crate::apex::model::{Expr, ExprKind, Stmt, StmtKind};
+use crate::apex::visit::{Visit, walk_expr, walk_stmt};
 use crate::index::{Project, TriggerRef};
 
 declare_rule! {
@@ -15,7 +17,9 @@ declare_rule! {
     /// other until one fails with `UNABLE_TO_LOCK_ROW`. One trigger per object, delegating to a
     /// handler, makes the order of work (and of locks) explicit.
     ///
-    /// Triggers whose `.trigger-meta.xml` says `<status>Inactive</status>` do not count.
+    /// Triggers whose `.trigger-meta.xml` says `<status>Inactive</status>` do not count, nor do
+    /// triggers whose body does nothing (the work commented out, only empty branches left):
+    /// they run no code and take no lock of their own.
     ///
     /// ## Example
     /// ```apex AccountTrigger.trigger
@@ -77,8 +81,8 @@ impl Rule for MultipleTriggersPerObject {
     fn check(&self, project: &Project, findings: &mut Vec<Finding>) {
         let mut by_object: BTreeMap<String, Vec<TriggerRef<'_>>> = BTreeMap::new();
         for trigger in project.triggers() {
-            // Inactive triggers never run, so they cannot contend.
-            if !trigger.active {
+            // Inactive triggers never run, and empty ones do nothing: neither can contend.
+            if !trigger.active || does_nothing(&trigger) {
                 continue;
             }
             by_object
@@ -128,5 +132,46 @@ fn header(trigger: &TriggerRef<'_>) -> Span {
     Span {
         start: trigger.decl.span.start,
         end: trigger.decl.object.span.end,
+    }
+}
+
+/// Whether a trigger's body runs no code: nothing but empty statements and blocks, `if`s over
+/// such blocks with conditions that call nothing, and bare `return`s. A file with a parse
+/// problem is taken at its word that it does something (an unreadable statement reads as
+/// empty).
+fn does_nothing(trigger: &TriggerRef<'_>) -> bool {
+    if !trigger.parsed_cleanly {
+        return false;
+    }
+    let mut finder = WorkFinder { found: false };
+    finder.visit_block(&trigger.decl.body);
+    !finder.found
+}
+
+struct WorkFinder {
+    found: bool,
+}
+
+impl<'a> Visit<'a> for WorkFinder {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match &stmt.kind {
+            StmtKind::Empty | StmtKind::Block(_) | StmtKind::If { .. } | StmtKind::Return(None) => {
+                walk_stmt(self, stmt);
+            }
+            _ => self.found = true,
+        }
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        match &expr.kind {
+            ExprKind::Call(_)
+            | ExprKind::New { .. }
+            | ExprKind::Soql(_)
+            | ExprKind::Sosl
+            | ExprKind::Dml(_)
+            | ExprKind::DynamicQuery(_)
+            | ExprKind::Assign { .. } => self.found = true,
+            _ => walk_expr(self, expr),
+        }
     }
 }
