@@ -23,8 +23,11 @@ declare_rule! {
     /// or once per chunk: when `break`, `return` or `throw` follows it in its block; under an
     /// `if` that compares a collection's `size()` with a bound (a chunked flush); in a SOQL
     /// list for-loop (`for (List<T> chunk : [SELECT …])`, 200 rows at a time), a walk over a
-    /// list of lists, or an index stepping through a list in chunks (`i += chunkSize`). A
-    /// `merge` takes one master per statement and does not fire, nor does test code.
+    /// list of lists, or an index stepping through a list in chunks (`i += chunkSize`). Nor
+    /// where each iteration writes a `List<SObject>` it has just loaded (from a query or a
+    /// call): such a loop works through object types or levels (a deletion order, a cascade),
+    /// one write per type. A `merge` takes one master per statement and does not fire, nor
+    /// does test code.
     ///
     /// Flows: a Create, Update or Delete Records element inside a flow loop (reached from the
     /// loop's next-value connector before the path returns to the loop) fires, in active and
@@ -222,6 +225,7 @@ impl Rule for DmlInLoop {
                     scope,
                     file: project.program.symbols.method(id).file,
                     innermost: None,
+                    loaded_generic_lists: Vec::new(),
                     findings,
                 };
                 finder.visit_block(body);
@@ -247,6 +251,9 @@ struct DmlInLoopFinder<'s, 'p, 'f> {
     scope: &'s MethodScope<'p>,
     file: FileId,
     innermost: Option<LoopContext>,
+    /// Locals of the innermost loop's body that hold a `List<SObject>` loaded there (lower
+    /// case): a write of one is a write per object type, not per record.
+    loaded_generic_lists: Vec<String>,
     findings: &'f mut Vec<Finding>,
 }
 
@@ -279,8 +286,20 @@ impl<'a> Visit<'a> for DmlInLoopFinder<'_, '_, '_> {
                     size_guards: 0,
                     exits_after: 0,
                 });
+                let outer_lists = std::mem::take(&mut self.loaded_generic_lists);
                 self.visit_stmt(&l.body);
                 self.innermost = outer;
+                self.loaded_generic_lists = outer_lists;
+            }
+            StmtKind::Local { ty, vars } if self.innermost.is_some() => {
+                if is_generic_records_list(ty) {
+                    for (name, value) in vars {
+                        if value.as_ref().is_some_and(is_loaded) {
+                            self.loaded_generic_lists.push(name.key());
+                        }
+                    }
+                }
+                visit::walk_stmt(self, stmt);
             }
             StmtKind::If {
                 condition,
@@ -318,6 +337,8 @@ impl<'a> Visit<'a> for DmlInLoopFinder<'_, '_, '_> {
             && !context.chunked
             && context.size_guards == 0
             && context.exits_after == 0
+            // One write per object type or level: the loop is not over records.
+            && !self.writes_a_loaded_generic_list(&dml.target)
         {
             let object = self.scope.records_object(&dml.target);
             let mut finding = Finding::new(
@@ -339,6 +360,10 @@ impl<'a> Visit<'a> for DmlInLoopFinder<'_, '_, '_> {
 }
 
 impl DmlInLoopFinder<'_, '_, '_> {
+    fn writes_a_loaded_generic_list(&self, target: &Expr) -> bool {
+        matches!(&target.kind, ExprKind::Name(name) if self.loaded_generic_lists.contains(&name.key()))
+    }
+
     fn adjust_guards(&mut self, guard: bool, entering: bool) {
         if let (true, Some(context)) = (guard, self.innermost.as_mut()) {
             if entering {
@@ -368,6 +393,19 @@ fn is_chunked(l: &Loop) -> bool {
         return is_collection_type(&each.ty);
     }
     l.update.iter().any(steps_by_more_than_one)
+}
+
+/// `List<SObject>` or `SObject[]` (read as `List<SObject>`): records of any object.
+fn is_generic_records_list(ty: &TypeRef) -> bool {
+    ty.is("List") && ty.args.first().is_some_and(|arg| arg.is("SObject"))
+}
+
+/// A value loaded from somewhere (a query, a call), not built on the spot with `new`.
+fn is_loaded(value: &Expr) -> bool {
+    matches!(
+        value.kind,
+        ExprKind::Soql(_) | ExprKind::DynamicQuery(_) | ExprKind::Call(_)
+    )
 }
 
 fn is_collection_type(ty: &TypeRef) -> bool {
