@@ -2,6 +2,11 @@
 
 use std::process::ExitCode;
 
+// Parsing and the whole-program index allocate many small, short-lived values from every
+// thread; mimalloc serves them faster than the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     if std::env::var_os("RUST_BACKTRACE").is_none() {
         std::panic::set_hook(Box::new(|info| {

@@ -826,7 +826,9 @@ fn a_thousand_triggers_on_one_object_stay_small() {
     for i in 0..n {
         fs::write(
             triggers.join(format!("T{i:04}.trigger")),
-            format!("trigger T{i:04} on Account (after update) {{ }}\n"),
+            format!(
+                "trigger T{i:04} on Account (after update) {{ AccountSync.run(Trigger.new); }}\n"
+            ),
         )
         .unwrap();
     }
