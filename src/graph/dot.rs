@@ -185,15 +185,7 @@ pub fn quote(text: &str) -> String {
 
 /// Text for a `//` comment: one line, printable ASCII.
 fn comment(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_ascii_graphic() || c == ' ' {
-                c
-            } else {
-                '?'
-            }
-        })
-        .collect()
+    super::printable_line(text, "")
 }
 
 #[cfg(test)]

@@ -445,15 +445,7 @@ pub fn label(text: &str) -> String {
 /// Text for a `%%` comment: one line of printable ASCII, without `%`, `{` or `}` (Mermaid reads
 /// `%%{…}%%` as a directive wherever it stands).
 fn comment(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if (c.is_ascii_graphic() || c == ' ') && !"%{}".contains(c) {
-                c
-            } else {
-                '?'
-            }
-        })
-        .collect()
+    super::printable_line(text, "%{}")
 }
 
 #[cfg(test)]

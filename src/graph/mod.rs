@@ -179,3 +179,17 @@ fn write_stdout(out: &mut dyn Write, bytes: &[u8]) -> Result<(), Error> {
         _ => Ok(()),
     }
 }
+
+/// `text` as one line of printable ASCII for a comment in a drawing's source: anything else,
+/// and the characters in `forbidden`, become `?`.
+fn printable_line(text: &str, forbidden: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if (c.is_ascii_graphic() || c == ' ') && !forbidden.contains(c) {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect()
+}
