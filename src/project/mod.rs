@@ -277,8 +277,11 @@ fn find_root(start: &Path) -> Option<(PathBuf, Layout)> {
 
 /// `./force-app/` → `force-app`; `.` stays `.`; a path that climbs out of the root is refused.
 fn normalize_relative(dir: &str) -> Option<String> {
+    // Projects written on Windows name folders with backslashes (`plugins\Logger`), and the
+    // Salesforce CLI deploys them from any system: read them as separators.
+    let dir = dir.trim().replace('\\', "/");
     let mut parts: Vec<String> = Vec::new();
-    for component in Path::new(dir.trim()).components() {
+    for component in Path::new(&dir).components() {
         match component {
             Component::CurDir => {}
             Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
@@ -549,6 +552,12 @@ mod tests {
         assert_eq!(normalize_relative(".").as_deref(), Some("."));
         assert_eq!(normalize_relative("../elsewhere"), None);
         assert_eq!(normalize_relative("a/../b").as_deref(), Some("b"));
+        assert_eq!(
+            normalize_relative("plugins\\Logger").as_deref(),
+            Some("plugins/Logger")
+        );
+        assert_eq!(normalize_relative("..\\elsewhere"), None);
+        assert_eq!(normalize_relative("\\root"), None);
     }
 
     #[test]
