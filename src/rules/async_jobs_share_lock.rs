@@ -1,4 +1,4 @@
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rayon::prelude::*;
 
@@ -6,6 +6,7 @@ use super::{Finding, MAX_RELATED, Rule, RuleMeta, and_more, declare_rule};
 use crate::apex::model::DmlKind;
 use crate::index::Project;
 use crate::index::program::{EntryPoint, ReachOptions};
+use crate::index::symbols::ClassId;
 
 declare_rule! {
     /// ## What it does
@@ -24,7 +25,8 @@ declare_rule! {
     /// Jobs that only insert rows of an object with no locking parent do not contend: new rows
     /// are nobody else's. Custom settings, platform events, big objects and custom metadata are
     /// never a shared lock. Test classes and code that only an `InstallHandler` runs are not
-    /// entry points.
+    /// entry points, nor is a subclass that inherits its base job's methods and holds exactly
+    /// what the base holds (a state class extending a Queueable): it is the base job again.
     ///
     /// ## Why it matters
     /// Async jobs run when the platform schedules them, often side by side. Two jobs that write
@@ -135,6 +137,7 @@ fn related_message(name: &str, object: &str, path: &str) -> String {
 /// How a job holds an object's rows: it modifies them, or it locks them as the parent of what
 /// it writes. Inserting rows of an object with no locking parent holds nothing: new rows are
 /// nobody else's.
+#[derive(PartialEq, Eq)]
 struct Hold {
     /// As displayed.
     object: String,
@@ -161,15 +164,22 @@ impl Rule for AsyncJobsShareLock {
     fn check(&self, project: &Project, findings: &mut Vec<Finding>) {
         let entries = project.program.entry_points();
         let jobs: Vec<JobLocks> = entries.par_iter().map(|e| locks_of(project, e)).collect();
+        let repeats = repeats_of_a_base_job(project, &entries, &jobs);
         // Object → the jobs that hold it, so sharing is found without comparing every pair.
         let mut holders: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (index, job) in jobs.iter().enumerate() {
+            if repeats[index] {
+                continue;
+            }
             for key in job.holds.keys() {
                 holders.entry(key.as_str()).or_default().push(index);
             }
         }
         for (index, entry) in entries.iter().enumerate() {
             let job = &jobs[index];
+            if repeats[index] {
+                continue;
+            }
             // Locks FOR UPDATE and retries from a Finalizer: the remedy is in place.
             if job.retries && !job.serialized.is_empty() {
                 continue;
@@ -227,7 +237,49 @@ impl Rule for AsyncJobsShareLock {
     }
 }
 
+/// Entry points that are a base job again: a subclass that inherits the same job methods and
+/// holds exactly what its base (itself an entry point) holds, the same way. It runs the same
+/// code for the same locks, so reporting it would only repeat the base's finding (a state
+/// class extending a Queueable, say, names no job of its own).
+fn repeats_of_a_base_job(
+    project: &Project,
+    entries: &[EntryPoint],
+    jobs: &[JobLocks],
+) -> Vec<bool> {
+    let symbols = &project.program.symbols;
+    let by_class: HashMap<ClassId, usize> = entries
+        .iter()
+        .enumerate()
+        .filter_map(|(index, entry)| entry.class.map(|class| (class, index)))
+        .collect();
+    entries
+        .iter()
+        .enumerate()
+        .map(|(index, entry)| {
+            let Some(class) = entry.class else {
+                return false;
+            };
+            let mut ancestor = symbols.class(class).superclass;
+            // A chain of superclasses is short; the bound guards against a cycle in bad code.
+            for _ in 0..64 {
+                let Some(base) = ancestor else {
+                    return false;
+                };
+                if let Some(&other) = by_class.get(&base)
+                    && entries[other].methods == entry.methods
+                    && jobs[other] == jobs[index]
+                {
+                    return true;
+                }
+                ancestor = symbols.class(base).superclass;
+            }
+            false
+        })
+        .collect()
+}
+
 /// What one entry point holds, and how it guards itself.
+#[derive(PartialEq, Eq)]
 struct JobLocks {
     /// Lower-cased object → how the job holds it.
     holds: BTreeMap<String, Hold>,
