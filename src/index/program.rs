@@ -493,6 +493,15 @@ impl Program {
             if class.is_test || !class.is_concrete() || self.started_by_install_only[index] {
                 continue;
             }
+            // A Queueable, batch or Finalizer runs only once something creates it: code in the
+            // project, or (for a global class) code outside it. One nothing creates is dead
+            // code, or a tool run by hand. A Schedulable can be scheduled from Setup.
+            if !self.symbols.is_instantiated(id)
+                && !class.is_global
+                && !self.symbols.implements(id, "schedulable")
+            {
+                continue;
+            }
             let mut methods: Vec<MethodId> = Vec::new();
             if ["queueable", "schedulable", "finalizer"]
                 .iter()

@@ -46,6 +46,8 @@ pub struct ClassInfo {
     pub methods: Vec<MethodId>,
     pub is_test: bool,
     pub is_abstract: bool,
+    /// `global`: code outside the project (a subscriber org, Anonymous Apex) may create it.
+    pub is_global: bool,
     pub name_span: Span,
 }
 
@@ -179,6 +181,7 @@ impl Symbols {
                     is_test: is_test(decl)
                         || outer.is_some_and(|o| symbols.classes[o.index()].is_test),
                     is_abstract: decl.modifiers.has("abstract") || decl.kind == TypeKind::Interface,
+                    is_global: decl.modifiers.has("global"),
                     name_span: decl.name.span,
                 });
                 ids.push(id);

@@ -27,6 +27,9 @@ declare_rule! {
     /// never a shared lock. Test classes and code that only an `InstallHandler` runs are not
     /// entry points, nor is a subclass that inherits its base job's methods and holds exactly
     /// what the base holds (a state class extending a Queueable): it is the base job again.
+    /// A Queueable, batch or Finalizer that nothing in the project creates (no `new`, no name
+    /// in a string or a custom metadata record) and that is not `global` never runs as a job,
+    /// or only by hand; a Schedulable counts all the same, since Setup can schedule it.
     ///
     /// ## Why it matters
     /// Async jobs run when the platform schedules them, often side by side. Two jobs that write
@@ -40,6 +43,9 @@ declare_rule! {
     /// ## Example
     /// ```apex InvoiceJob.cls
     /// public with sharing class InvoiceJob implements Queueable {
+    ///     public static Id start() {
+    ///         return System.enqueueJob(new InvoiceJob());
+    ///     }
     ///     public void execute(QueueableContext context) {
     ///         insert new Contact(LastName = 'Billing', AccountId = '001000000000001AAA');
     ///     }
@@ -81,6 +87,9 @@ declare_rule! {
     /// ## Fix
     /// ```apex InvoiceJob.cls
     /// public with sharing class InvoiceJob implements Queueable {
+    ///     public static Id start() {
+    ///         return System.enqueueJob(new InvoiceJob());
+    ///     }
     ///     public void execute(QueueableContext context) {
     ///         insert new Contact(LastName = 'Billing', AccountId = '001000000000001AAA');
     ///         insert new Case(AccountId = '001000000000001AAA', Subject = 'Follow up');

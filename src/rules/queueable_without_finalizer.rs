@@ -13,7 +13,9 @@ declare_rule! {
     ///
     /// Partial-success writes (`Database.update(records, false)`, or `Database.DMLOptions`
     /// with `optAllOrNone = false`) report failures per row and do not fire; neither do writes
-    /// of custom settings, platform events, big objects or custom metadata.
+    /// of custom settings, platform events, big objects or custom metadata. A Queueable that
+    /// nothing in the project creates (no `new`, no name in a string or a custom metadata
+    /// record) and that is not `global` never runs as a job, or only by hand: it does not fire.
     ///
     /// ## Why it matters
     /// A Queueable that writes records competes for their locks (and their parents' locks)
@@ -26,6 +28,9 @@ declare_rule! {
     /// public with sharing class InvoiceJob implements Queueable {
     ///     private final Set<Id> accountIds;
     ///     public InvoiceJob(Set<Id> accountIds) { this.accountIds = accountIds; }
+    ///     public static Id start(Set<Id> accountIds) {
+    ///         return System.enqueueJob(new InvoiceJob(accountIds));
+    ///     }
     ///     public void execute(QueueableContext context) {
     ///         InvoiceWriter.createFor(accountIds);
     ///     }
@@ -48,6 +53,9 @@ declare_rule! {
     /// public with sharing class InvoiceJob implements Queueable {
     ///     private final Set<Id> accountIds;
     ///     public InvoiceJob(Set<Id> accountIds) { this.accountIds = accountIds; }
+    ///     public static Id start(Set<Id> accountIds) {
+    ///         return System.enqueueJob(new InvoiceJob(accountIds));
+    ///     }
     ///     public void execute(QueueableContext context) {
     ///         System.attachFinalizer(new InvoiceJobRetry(accountIds));
     ///         InvoiceWriter.createFor(accountIds);
