@@ -8,7 +8,7 @@
 //! Demand-driven: only the methods a rule asks about are analysed, with their callers.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::apex::Span;
 use crate::apex::model::{Expr, ExprKind, Stmt, StmtKind, TypeRef};
@@ -75,10 +75,7 @@ impl<'p> Held<'p> {
         scope: &'a MethodScope<'a>,
         body: &'a [Stmt],
     ) -> HeldIn<'a> {
-        let mut flows = Flows {
-            flows: Vec::new(),
-            inserted: Vec::new(),
-        };
+        let mut flows = Flows::default();
         flows.visit_block(body);
         let mut held_in = HeldIn {
             held: self,
@@ -148,10 +145,7 @@ impl<'p> Held<'p> {
         };
         let cx = program.context(units);
         let scope = program.scope(&cx, caller);
-        let mut flows = Flows {
-            flows: Vec::new(),
-            inserted: Vec::new(),
-        };
+        let mut flows = Flows::default();
         flows.visit_block(body.stmts);
         let mut held_in = HeldIn {
             held: self,
@@ -327,16 +321,38 @@ fn is_empty_value(expr: &Expr) -> bool {
 
 /// Every way a local takes a value: declarations, assignments, for-each variables, and
 /// collection fills (`add`, `addAll`, and the key of `put`); and the locals inserted.
+#[derive(Default)]
 struct Flows<'a> {
     flows: Vec<Flow<'a>>,
     inserted: Vec<String>,
+    /// Locals declared as one record (`Account a`, a for-each variable over records): their
+    /// `put(field, value)` sets a field, and fills nothing.
+    records: HashSet<String>,
+    /// Locals declared as collections somewhere in the body.
+    collections: HashSet<String>,
+}
+
+impl Flows<'_> {
+    fn declare(&mut self, name: String, ty: &TypeRef) {
+        if is_collection(ty) {
+            self.collections.insert(name);
+        } else {
+            self.records.insert(name);
+        }
+    }
+
+    /// A call on `name` can fill it: it is not known to be a single record.
+    fn may_be_collection(&self, name: &str) -> bool {
+        self.collections.contains(name) || !self.records.contains(name)
+    }
 }
 
 impl<'a> Visit<'a> for Flows<'a> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
         match &stmt.kind {
-            StmtKind::Local { vars, .. } => {
+            StmtKind::Local { vars, ty } => {
                 for (name, init) in vars {
+                    self.declare(name.key(), ty);
                     if let Some(init) = init {
                         self.flows.push(Flow {
                             target: name.key(),
@@ -347,6 +363,7 @@ impl<'a> Visit<'a> for Flows<'a> {
             }
             StmtKind::Loop(l) => {
                 if let Some(each) = &l.each {
+                    self.declare(each.name.key(), &each.ty);
                     self.flows.push(Flow {
                         target: each.name.key(),
                         source: &each.iterable,
@@ -376,6 +393,7 @@ impl<'a> Visit<'a> for Flows<'a> {
             ExprKind::Call(call) => {
                 if let Some(receiver) = &call.receiver
                     && let ExprKind::Name(name) = &receiver.kind
+                    && self.may_be_collection(&name.key())
                 {
                     let source = match call.name.key().as_str() {
                         "add" | "addall" => call.args.last(),
