@@ -1,7 +1,7 @@
 //! `lockgen new event-retry`: the queueable's work and retry contract, driven by a platform
 //! event, for integrations that cannot chain Queueables.
 
-use super::job::{JobKind, job_context, owned_files};
+use super::job::{JobKind, job_context, job_files};
 use super::retry::{FieldSpec, ObjectSpec, object_files};
 use super::{GenerateError, Generated, Target, names};
 use crate::cli::EventRetryArgs;
@@ -23,24 +23,16 @@ pub fn event_retry(args: &EventRetryArgs, target: &Target) -> Result<Generated, 
     names::sobject_name(&event.object)?;
     names::apex_identifier(&event.trigger_name)?;
     let command = format!("lockgen new event-retry {}{tail}", args.job.name);
-    let mut files = target.class_and_test(
-        (&context.name, "event_retry.cls.jinja"),
-        (&context.test_name, "event_retry_test.cls.jinja"),
-        &context,
-        &command,
-    )?;
-    files.extend(target.trigger_file(
+    let mut generated = job_files(target, &context, "event_retry", &command)?;
+    generated.files.extend(target.trigger_file(
         &event.trigger_name,
         target.apex("event_retry_trigger.trigger.jinja", &context, &command)?,
     )?);
-    files.extend(object_files(
+    generated.files.extend(object_files(
         target,
         &event_object(&context.name, &event.object),
     )?);
-    Ok(Generated {
-        files,
-        owned: owned_files(target, &context)?,
-    })
+    Ok(generated)
 }
 
 /// The job's own platform event: which parents, and how many times they were tried.

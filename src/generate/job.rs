@@ -220,8 +220,28 @@ fn hooks(
     (hooks, lines)
 }
 
+/// A job's class and its test (`{template}.cls.jinja`, `{template}_test.cls.jinja`), and the
+/// files it owns: what `new queueable`, `new batch` and `new event-retry` all write.
+pub fn job_files(
+    target: &Target,
+    context: &JobContext,
+    template: &str,
+    command: &str,
+) -> Result<Generated, GenerateError> {
+    let files = target.class_and_test(
+        (&context.name, &format!("{template}.cls.jinja")),
+        (&context.test_name, &format!("{template}_test.cls.jinja")),
+        context,
+        command,
+    )?;
+    Ok(Generated {
+        files,
+        owned: owned_files(target, context)?,
+    })
+}
+
 /// The team's hooks class and its test, and the trace object: written once, never overwritten.
-pub fn owned_files(
+fn owned_files(
     target: &Target,
     context: &JobContext,
 ) -> Result<Vec<super::GeneratedFile>, GenerateError> {
@@ -246,14 +266,5 @@ pub fn queueable(args: &QueueableArgs, target: &Target) -> Result<Generated, Gen
         JobKind::Queueable,
     )?;
     let command = format!("lockgen new queueable {}{tail}", args.job.name);
-    let files = target.class_and_test(
-        (&context.name, "queueable.cls.jinja"),
-        (&context.test_name, "queueable_test.cls.jinja"),
-        &context,
-        &command,
-    )?;
-    Ok(Generated {
-        files,
-        owned: owned_files(target, &context)?,
-    })
+    job_files(target, &context, "queueable", &command)
 }

@@ -378,17 +378,6 @@ impl ProjectState {
             })
             .collect();
         laps.lap("read");
-        // Parse the rest, from the on-disk cache when it has them.
-        let read: Vec<(index::RawFile, Option<Parsed>)> = self
-            .discovery
-            .files
-            .iter()
-            .zip(read)
-            .map(|(file, (raw, kept))| {
-                let kept = kept.or_else(|| models.get(&file.path, raw.hash));
-                (raw, kept)
-            })
-            .collect();
         // Each file's text, parse result, and whether it was parsed in this run (what the
         // on-disk cache has not seen).
         let inputs: Vec<(index::RawFile, Parsed, bool)> = self
@@ -399,6 +388,8 @@ impl ProjectState {
             .zip(read.into_par_iter())
             .map(|((file, state), (raw, kept))| {
                 let changed = state.parsed.as_ref().is_none_or(|(h, _)| *h != raw.hash);
+                // What the last run kept, else the on-disk cache, else a parse.
+                let kept = kept.or_else(|| models.get(&file.path, raw.hash));
                 let (parsed, parsed_now) = match kept {
                     Some(parsed) => (parsed, false),
                     None => {
