@@ -428,11 +428,20 @@ fn written_or_closed(result: std::io::Result<()>) -> Result<(), Error> {
     }
 }
 
+/// The process's peak resident memory so far, from `/proc/self/status` (`VmHWM`); `None`
+/// where there is no procfs.
+fn peak_resident_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// Wall-clock time per phase, for `--timings`.
 struct Timings {
     started: Instant,
     last: Instant,
-    laps: Vec<(&'static str, Duration)>,
+    /// Each phase's wall time, and the process's peak resident memory at its end (Linux).
+    laps: Vec<(&'static str, Duration, Option<u64>)>,
     /// What the parse phase parsed: files and bytes (test classes and cached files aside).
     parsed: Option<(usize, usize)>,
 }
@@ -455,14 +464,17 @@ impl Timings {
 
     fn lap(&mut self, phase: &'static str) {
         let now = Instant::now();
-        self.laps.push((phase, now - self.last));
+        self.laps.push((phase, now - self.last, peak_resident_kib()));
         self.last = now;
     }
 
     fn render(&self, files: usize) -> String {
         let mut text = format!("lockgen: timings for {files} files (wall clock, ms)\n");
-        for (phase, took) in &self.laps {
+        for (phase, took, peak) in &self.laps {
             text.push_str(&format!("  {phase:<9}{:>9.1}", took.as_secs_f64() * 1000.0));
+            if let Some(kib) = peak {
+                text.push_str(&format!("  peak {:>5} MB", kib / 1024));
+            }
             if *phase == "parse"
                 && let Some((files, bytes)) = self.parsed
             {
