@@ -166,36 +166,53 @@ pub struct HeldIn<'a> {
     depth: usize,
     scope: &'a MethodScope<'a>,
     /// Local → (fed by a held value, fed by anything else).
-    locals: HashMap<String, (bool, bool)>,
+    locals: HashMap<LocalKey, (bool, bool)>,
 }
 
-/// `target ← source` for a local.
+/// A local by its lower-cased name and where it was declared: two locals of one name in
+/// different blocks are different variables.
+type LocalKey = (String, Option<u32>);
+
+/// `target ← source` for a local named at `at`.
 struct Flow<'a> {
     target: String,
+    at: u32,
     source: &'a Expr,
 }
 
 impl HeldIn<'_> {
+    fn key(&self, name: String, at: u32) -> LocalKey {
+        let declared = self.scope.local_declared_at(&name, at);
+        (name, declared)
+    }
+
     fn solve(&mut self, flows: &Flows<'_>) {
         // Records this transaction inserted are its own until it commits.
-        for name in &flows.inserted {
-            self.locals.insert(name.clone(), (true, false));
+        let inserted: HashSet<LocalKey> = flows
+            .inserted
+            .iter()
+            .map(|(name, at)| self.key(name.clone(), *at))
+            .collect();
+        for key in &inserted {
+            self.locals.insert(key.clone(), (true, false));
         }
+        let targets: Vec<LocalKey> = flows
+            .flows
+            .iter()
+            .map(|flow| self.key(flow.target.clone(), flow.at))
+            .collect();
         // Each round can only set flags; two flags per local bound it.
         for _ in 0..16 {
             let mut changed = false;
-            for flow in &flows.flows {
-                if flows.inserted.contains(&flow.target) {
+            for (flow, target) in flows.flows.iter().zip(&targets) {
+                if inserted.contains(target) {
                     continue;
                 }
                 if is_empty_value(flow.source) {
                     continue;
                 }
                 let held = self.is_held(flow.source);
-                let entry = self
-                    .locals
-                    .entry(flow.target.clone())
-                    .or_insert((false, false));
+                let entry = self.locals.entry(target.clone()).or_insert((false, false));
                 let before = *entry;
                 if held {
                     entry.0 = true;
@@ -243,7 +260,8 @@ impl HeldIn<'_> {
             }
             ExprKind::Name(_) => match self.scope.root_of(expr) {
                 Some(Root::Local(name)) => {
-                    matches!(self.locals.get(&name), Some((true, false)))
+                    let key = self.key(name, expr.span.start);
+                    matches!(self.locals.get(&key), Some((true, false)))
                 }
                 Some(Root::Param(position)) => self.held.param(self.method, position, self.depth),
                 _ => false,
@@ -324,7 +342,8 @@ fn is_empty_value(expr: &Expr) -> bool {
 #[derive(Default)]
 struct Flows<'a> {
     flows: Vec<Flow<'a>>,
-    inserted: Vec<String>,
+    /// Inserted locals, by name and where named.
+    inserted: Vec<(String, u32)>,
     /// Locals declared as one record (`Account a`, a for-each variable over records): their
     /// `put(field, value)` sets a field, and fills nothing.
     records: HashSet<String>,
@@ -356,6 +375,7 @@ impl<'a> Visit<'a> for Flows<'a> {
                     if let Some(init) = init {
                         self.flows.push(Flow {
                             target: name.key(),
+                            at: stmt.span.start,
                             source: init,
                         });
                     }
@@ -366,6 +386,7 @@ impl<'a> Visit<'a> for Flows<'a> {
                     self.declare(each.name.key(), &each.ty);
                     self.flows.push(Flow {
                         target: each.name.key(),
+                        at: stmt.span.start,
                         source: &each.iterable,
                     });
                 }
@@ -379,13 +400,14 @@ impl<'a> Visit<'a> for Flows<'a> {
         match &expr.kind {
             ExprKind::Dml(dml) if dml.kind == crate::apex::model::DmlKind::Insert => {
                 if let ExprKind::Name(name) = &dml.target.kind {
-                    self.inserted.push(name.key());
+                    self.inserted.push((name.key(), dml.target.span.start));
                 }
             }
             ExprKind::Assign { target, value } => {
                 if let ExprKind::Name(name) = &target.kind {
                     self.flows.push(Flow {
                         target: name.key(),
+                        at: target.span.start,
                         source: value,
                     });
                 }
@@ -403,6 +425,7 @@ impl<'a> Visit<'a> for Flows<'a> {
                     if let Some(source) = source {
                         self.flows.push(Flow {
                             target: name.key(),
+                            at: receiver.span.start,
                             source,
                         });
                     }

@@ -228,6 +228,12 @@ impl<'p> MethodScope<'p> {
             .min_by_key(|l| l.scope.len())
     }
 
+    /// Where the local or parameter `name` visible at `at` was declared: tells apart locals
+    /// that share a name (two loops' `for (Contact c : …)`).
+    pub fn local_declared_at(&self, name: &str, at: u32) -> Option<u32> {
+        self.local(name, at).map(|local| local.declared_at)
+    }
+
     /// Is `name` a local variable or parameter visible at `at`?
     pub fn is_local(&self, name: &str, at: u32) -> bool {
         self.local(name, at).is_some()
