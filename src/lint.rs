@@ -464,7 +464,8 @@ impl Timings {
 
     fn lap(&mut self, phase: &'static str) {
         let now = Instant::now();
-        self.laps.push((phase, now - self.last, peak_resident_kib()));
+        self.laps
+            .push((phase, now - self.last, peak_resident_kib()));
         self.last = now;
     }
 

@@ -197,6 +197,7 @@ pub fn attribute(facts: &mut [Facts]) {
                 all_or_none: false,
                 caught: false,
                 in_catch: false,
+                events: super::events::Events::ALL,
                 attributed: true,
             }));
     }

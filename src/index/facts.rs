@@ -26,6 +26,8 @@ pub struct Write {
     pub caught: bool,
     /// Inside a `catch` body: runs only after something failed.
     pub in_catch: bool,
+    /// The trigger events under which the write runs (see `CallSite::events`).
+    pub events: Events,
     /// Records of a known type handed here to code that writes them later, through a
     /// parameter or a container (a unit of work, a DML wrapper): the write is attributed to
     /// this place, and the DML itself is elsewhere.
@@ -128,7 +130,6 @@ pub fn collect(scope: &MethodScope<'_>, body: &[Stmt]) -> Facts {
         caught: 0,
         in_catch: 0,
         events: Events::ALL,
-        in_trigger: scope.trigger_object.is_some(),
         partial_options: Vec::new(),
     };
     collector.visit_block(body);
@@ -144,12 +145,31 @@ struct Collector<'s, 'p> {
     in_catch: usize,
     /// The trigger events the current statement runs under.
     events: Events,
-    in_trigger: bool,
     /// Locals of type `Database.DMLOptions` given `optAllOrNone = false`.
     partial_options: Vec<String>,
 }
 
 impl<'a> Visit<'a> for Collector<'_, '_> {
+    fn visit_block(&mut self, block: &'a [Stmt]) {
+        // `if (triggerAction != Action.AfterInsert) return;`: the rest of the block runs only
+        // for the events that did not leave.
+        let outer = self.events;
+        for stmt in block {
+            self.visit_stmt(stmt);
+            if let StmtKind::If {
+                condition,
+                then,
+                otherwise: None,
+            } = &stmt.kind
+                && always_leaves(then)
+            {
+                let (_, when_false) = trigger_condition(condition);
+                self.events = self.events.intersect(when_false);
+            }
+        }
+        self.events = outer;
+    }
+
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
         match &stmt.kind {
             StmtKind::Try(t) => {
@@ -170,7 +190,7 @@ impl<'a> Visit<'a> for Collector<'_, '_> {
                 condition,
                 then,
                 otherwise,
-            } if self.in_trigger => {
+            } => {
                 self.visit_expr(condition);
                 let (when_true, when_false) = trigger_condition(condition);
                 let outer = self.events;
@@ -182,7 +202,9 @@ impl<'a> Visit<'a> for Collector<'_, '_> {
                 }
                 self.events = outer;
             }
-            StmtKind::Switch { subject, arms } if self.in_trigger && is_operation_type(subject) => {
+            StmtKind::Switch { subject, arms }
+                if is_operation_type(subject) || names_an_action(subject) =>
+            {
                 self.visit_expr(subject);
                 let outer = self.events;
                 for arm in arms {
@@ -208,6 +230,7 @@ impl<'a> Visit<'a> for Collector<'_, '_> {
         match &expr.kind {
             ExprKind::Dml(dml) => {
                 let mut write = dml_write(self.scope, dml, expr.span);
+                write.events = self.events;
                 write.caught = self.caught > 0;
                 write.in_catch = self.in_catch > 0;
                 write.all_or_none = !self.partial_success(dml);
@@ -452,15 +475,28 @@ fn holds_typed_records(ty: &Ty) -> bool {
     }
 }
 
-/// The events under which each branch of an `if` in a trigger body runs: conditions on
-/// `Trigger.isInsert`, `Trigger.isBefore`, `Trigger.operationType == …` and their `&&`, `||`
-/// and `!`. Anything else says nothing (every event, both ways).
+/// A branch that never falls through: it ends in `return` or `throw`.
+fn always_leaves(stmt: &Stmt) -> bool {
+    match &stmt.kind {
+        StmtKind::Return(_) | StmtKind::Throw(_) => true,
+        StmtKind::Block(block) => block.last().is_some_and(always_leaves),
+        _ => false,
+    }
+}
+
+/// The events under which each branch of an `if` runs: conditions on `Trigger.isInsert`,
+/// `Trigger.isBefore`, `Trigger.operationType == …`, a trigger framework's action
+/// (`triggerAction == TDTM_Runnable.Action.AfterInsert`), and their `&&`, `||` and `!`.
+/// Anything else says nothing (every event, both ways).
 fn trigger_condition(condition: &Expr) -> (Events, Events) {
     match &condition.kind {
         ExprKind::Binary { op, left, right } if op == "&&" => {
-            let (left_true, _) = trigger_condition(left);
-            let (right_true, _) = trigger_condition(right);
-            (left_true.intersect(right_true), Events::ALL)
+            let (left_true, left_false) = trigger_condition(left);
+            let (right_true, right_false) = trigger_condition(right);
+            (
+                left_true.intersect(right_true),
+                left_false.union(right_false),
+            )
         }
         ExprKind::Binary { op, left, right } if op == "||" => {
             let (left_true, left_false) = trigger_condition(left);
@@ -476,7 +512,7 @@ fn trigger_condition(condition: &Expr) -> (Events, Events) {
             } else if is_operation_type(right) {
                 event_name(left)
             } else {
-                None
+                framework_action(right).or_else(|| framework_action(left))
             };
             match named {
                 Some(events) if op == "==" => (events, events.complement()),
@@ -508,6 +544,30 @@ fn is_trigger(expr: &Expr) -> bool {
     matches!(expr.platform_class(), Some(name) if name.is("Trigger"))
 }
 
+/// A trigger framework's action constant: `TDTM_Runnable.Action.AfterInsert`, `Action.AfterInsert`.
+fn framework_action(expr: &Expr) -> Option<Events> {
+    let ExprKind::Field { object, name } = &expr.kind else {
+        return None;
+    };
+    let action = match &object.kind {
+        ExprKind::Name(owner) | ExprKind::Field { name: owner, .. } => owner.is("Action"),
+        _ => false,
+    };
+    if action {
+        Events::parse(&name.text)
+    } else {
+        None
+    }
+}
+
+/// A value that names a trigger framework's action (`switch on triggerAction`).
+fn names_an_action(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Name(name) | ExprKind::Field { name, .. } => name.key().ends_with("action"),
+        _ => false,
+    }
+}
+
 /// `Trigger.operationType`.
 fn is_operation_type(expr: &Expr) -> bool {
     matches!(&expr.kind, ExprKind::Field { object, name } if name.is("operationType") && is_trigger(object))
@@ -533,6 +593,7 @@ pub fn dml_write(scope: &MethodScope<'_>, dml: &Dml, span: Span) -> Write {
         all_or_none: true,
         caught: false,
         in_catch: false,
+        events: Events::ALL,
         attributed: false,
     }
 }

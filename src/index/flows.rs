@@ -80,6 +80,7 @@ pub fn facts(cx: &FlowContext<'_>, flow: &FlowFile, path: usize) -> Facts {
                     all_or_none: true,
                     caught: element.has_fault_path,
                     in_catch: false,
+                    events: super::events::Events::ALL,
                     attributed: false,
                 });
             }

@@ -13,7 +13,7 @@ use crate::metadata::{CustomMetadataRecord, ObjectMeta};
 use super::events::Events;
 use super::facts::{self, Facts};
 use super::flows::{FlowContext, facts as flow_facts, flow_events};
-use super::frameworks::{Frameworks, object_key};
+use super::frameworks::{Framework, Frameworks, object_key};
 use super::metadata_index::MetadataIndex;
 use super::symbols::{BodyKind, ClassId, MethodId, Symbols, Target};
 use super::types::SObjectNames;
@@ -127,7 +127,8 @@ pub struct Step {
     pub method: MethodId,
     /// The class of `this`, when the path knows it.
     pub receiver: Option<ClassId>,
-    /// For trigger bodies, the events they run for here; every event elsewhere.
+    /// For trigger bodies and the framework handlers they run, the events they run for here;
+    /// every event elsewhere.
     pub events: Events,
     /// The innermost trigger on the path, and the events it runs for: framework dispatch
     /// inside it reaches the handlers configured for its object.
@@ -137,6 +138,14 @@ pub struct Step {
 }
 
 /// Methods reachable from a start, in breadth-first order (so each path is a shortest one).
+impl Step {
+    /// Does a write of this step's method run here? Not one under a branch for other trigger
+    /// events than the step runs for.
+    pub fn runs(&self, write: &facts::Write) -> bool {
+        write.events.intersects(self.events)
+    }
+}
+
 #[derive(Debug)]
 pub struct Reach {
     pub steps: Vec<Step>,
@@ -688,19 +697,23 @@ impl Program {
                 {
                     continue;
                 }
-                // A trigger body's call under `if (Trigger.isInsert)` runs for inserts only.
-                if trigger.is_some() && !call.events.intersects(step.events) {
+                // A trigger body's call under `if (Trigger.isInsert)`, or a framework handler's
+                // under `if (triggerAction == Action.AfterInsert)`, runs for inserts only.
+                if !call.events.intersects(step.events) {
                     continue;
                 }
                 for target in self.call_targets(call, step.receiver, step.context) {
                     if !self.symbols.method(target.method).is_future {
-                        next.push((target, Hop::Call(call.span), Events::ALL, step.context));
+                        let events = self.handler_events(target, step.context);
+                        next.push((target, Hop::Call(call.span), events, step.context));
                     }
                 }
             }
             if options.cascade {
                 for write in &facts.writes {
-                    if options.skip_error_handling && write.in_catch {
+                    if (options.skip_error_handling && write.in_catch)
+                        || !write.events.intersects(step.events)
+                    {
                         continue;
                     }
                     let Some(object) = &write.object else {
@@ -729,7 +742,9 @@ impl Program {
                     let events = step.events.intersect(handler.events);
                     for method in handler.entry_methods(&self.symbols, events) {
                         let target = self.symbols.target(method, Some(handler.class));
-                        next.push((target, Hop::Framework, Events::ALL, step.context));
+                        // The handler learns the event from the framework (TDTM's
+                        // `triggerAction`): its branches for other events do not run.
+                        next.push((target, Hop::Framework, events, step.context));
                     }
                 }
                 for (flow, events) in self.frameworks.flows_on(object) {
@@ -808,6 +823,28 @@ impl Program {
             targets.dedup();
         }
         targets
+    }
+
+    /// The events a TDTM handler's `run` is told it runs for, when a dispatcher inside a
+    /// trigger calls it: the trigger's, as far as the handler is configured for them. Every
+    /// event for any other call.
+    fn handler_events(&self, target: Target, context: TriggerContext) -> Events {
+        let Some((trigger, events)) = context else {
+            return Events::ALL;
+        };
+        let Some((object, _)) = self.trigger_of.get(&trigger) else {
+            return Events::ALL;
+        };
+        let method = self.symbols.method(target.method);
+        if method.arity != 4 || !method.name.eq_ignore_ascii_case("run") {
+            return Events::ALL;
+        }
+        let class = target.receiver.or(method.class);
+        self.frameworks
+            .handlers_on(object)
+            .iter()
+            .find(|h| h.framework == Framework::Tdtm && Some(h.class) == class)
+            .map_or(Events::ALL, |h| events.intersect(h.events))
     }
 
     /// The trigger's object and events, for a trigger body.

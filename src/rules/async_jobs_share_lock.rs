@@ -13,7 +13,8 @@ declare_rule! {
     /// Flags async entry points — classes implementing Queueable, Database.Batchable,
     /// Schedulable or Finalizer, and `@future` methods — that contend for the same rows,
     /// following the methods they call and the triggers (and trigger-framework handlers) their
-    /// DML runs. Two jobs share a lock when both update, upsert, delete, undelete or merge the
+    /// DML runs, through the branches for the events that DML saves (`Trigger.isUpdate`, a TDTM
+    /// handler's `triggerAction`). Two jobs share a lock when both update, upsert, delete, undelete or merge the
     /// same SObject; when their writes (inserts included) lock the same parent SObject through
     /// the lock graph; or when one updates or deletes a parent whose children the other writes.
     /// One finding per entry point, naming the shared object and the path that reaches it.
@@ -324,7 +325,7 @@ fn locks_of(project: &Project, entry: &EntryPoint) -> JobLocks {
             );
             for write in &facts.writes {
                 // Error handling runs after the job failed: not what it holds each run.
-                if write.in_catch {
+                if write.in_catch || !step.runs(write) {
                     continue;
                 }
                 let Some(object) = &write.object else {

@@ -170,7 +170,9 @@ impl Rule for ChildTriggerUpdatesParent {
                     let method = program.symbols.method(step.method);
                     for write in &program.facts[step.method.index()].writes {
                         // Inserting a parent takes no lock on an existing one.
-                        if !matches!(write.kind, DmlKind::Update | DmlKind::Upsert) {
+                        if !matches!(write.kind, DmlKind::Update | DmlKind::Upsert)
+                            || !step.runs(write)
+                        {
                             continue;
                         }
                         let Some(written) = &write.object else {
