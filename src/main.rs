@@ -25,6 +25,7 @@ fn main() -> ExitCode {
             );
         }));
     }
+    lockgen::lint::exits_after_run();
     let code = std::panic::catch_unwind(|| {
         // Neither is locked for the whole run: a panic on a worker thread prints through the
         // hook, which must not wait for a lock the main thread holds, and `lockgen lsp` writes

@@ -200,6 +200,11 @@ impl TypeRef {
 
 pub type Block = Vec<Stmt>;
 
+// Every expression and statement node is as large as its largest variant, and a million lines
+// of Apex lower to millions of nodes: the variants that carry a `TypeRef` (64 bytes) box it, so
+// that the common ones (names, fields, calls) do not pay for it. Boxes serialize as what they
+// hold, so the model cache's format is unchanged.
+
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Stmt {
     pub kind: StmtKind,
@@ -209,7 +214,7 @@ pub struct Stmt {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum StmtKind {
     Local {
-        ty: TypeRef,
+        ty: Box<TypeRef>,
         vars: Vec<(Ident, Option<Expr>)>,
     },
     Expr(Expr),
@@ -306,7 +311,7 @@ pub enum ExprKind {
     Call(Box<Call>),
     /// `new T(…)`, `new T[]{…}`, `new Map<K, V>{…}`: arguments or initializer elements.
     New {
-        ty: TypeRef,
+        ty: Box<TypeRef>,
         args: Vec<Expr>,
     },
     Soql(Box<Soql>),
@@ -333,12 +338,12 @@ pub enum ExprKind {
         otherwise: Box<Expr>,
     },
     Cast {
-        ty: TypeRef,
+        ty: Box<TypeRef>,
         value: Box<Expr>,
     },
     InstanceOf {
         value: Box<Expr>,
-        ty: TypeRef,
+        ty: Box<TypeRef>,
     },
     Index {
         target: Box<Expr>,
@@ -349,7 +354,7 @@ pub enum ExprKind {
     Literal(String),
     This,
     Super,
-    ClassLiteral(TypeRef),
+    ClassLiteral(Box<TypeRef>),
     /// Anything else, or what the grammar could not read: sub-expressions are kept so that
     /// DML and calls inside are still seen.
     Other(Vec<Expr>),

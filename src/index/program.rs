@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use rayon::prelude::*;
+use rustc_hash::FxHashSet;
 
 use crate::apex::Span;
 use crate::apex::model::{DmlKind, MethodDecl, Stmt};
@@ -679,8 +680,13 @@ impl Program {
             Events,
             Option<(MethodId, Events)>,
         );
-        let mut seen: HashSet<Seen> =
-            HashSet::from([(start.method, start.receiver, start_events, start_context)]);
+        // Hashed with Fx: a few small integers, hashed for every step of every reach; never
+        // iterated, so the hasher cannot change an order.
+        let mut seen: FxHashSet<Seen> = FxHashSet::default();
+        seen.insert((start.method, start.receiver, start_events, start_context));
+        // (target, how, events if it is a trigger body, the trigger context below it), for the
+        // step at hand; one buffer for all of them.
+        let mut next: Vec<(Target, Hop, Events, TriggerContext)> = Vec::new();
         let mut queue: VecDeque<(usize, usize)> = VecDeque::from([(0, 0)]);
         while let Some((index, depth)) = queue.pop_front() {
             if depth >= MAX_DEPTH {
@@ -689,8 +695,6 @@ impl Program {
             let step = steps[index];
             let facts = &self.facts[step.method.index()];
             let trigger = self.trigger_of.get(&step.method);
-            // (target, how, events if it is a trigger body, the trigger context below it)
-            let mut next: Vec<(Target, Hop, Events, TriggerContext)> = Vec::new();
             for call in &facts.calls {
                 if (options.skip_caught_calls && call.caught)
                     || (options.skip_error_handling && call.in_catch)
@@ -757,7 +761,7 @@ impl Program {
                     }
                 }
             }
-            for (target, hop, events, context) in next {
+            for (target, hop, events, context) in next.drain(..) {
                 // Only a path that can reach framework dispatch depends on its trigger.
                 let context = context.filter(|_| self.needs_context[target.method.index()]);
                 if seen.insert((target.method, target.receiver, events, context)) {
@@ -857,22 +861,28 @@ impl Program {
     /// `A.execute → B.post` for a path; a path of more than five steps shows the first two
     /// and the last two, with how many calls lie between.
     pub fn describe_path(&self, path: &[Step]) -> String {
-        let names: Vec<String> = path
-            .iter()
-            .map(|step| self.symbols.display(step.method))
-            .collect();
-        if names.len() <= MAX_PATH_SHOWN {
-            return names.join(" → ");
+        let methods: Vec<MethodId> = path.iter().map(|step| step.method).collect();
+        self.describe_methods(&methods)
+    }
+
+    /// [`Program::describe_path`] for the methods of a path.
+    pub fn describe_methods(&self, path: &[MethodId]) -> String {
+        let name = |method: &MethodId| self.symbols.display(*method);
+        match path {
+            // Only the names shown are formatted: long paths show four.
+            [first, second, .., before_last, last] if path.len() > MAX_PATH_SHOWN => {
+                let hidden = path.len() - 4;
+                let calls = if hidden == 1 { "call" } else { "calls" };
+                format!(
+                    "{} → {} → … {hidden} {calls} … → {} → {}",
+                    name(first),
+                    name(second),
+                    name(before_last),
+                    name(last)
+                )
+            }
+            _ => path.iter().map(name).collect::<Vec<_>>().join(" → "),
         }
-        let hidden = names.len() - 4;
-        let calls = if hidden == 1 { "call" } else { "calls" };
-        format!(
-            "{} → {} → … {hidden} {calls} … → {} → {}",
-            names[0],
-            names[1],
-            names[names.len() - 2],
-            names[names.len() - 1]
-        )
     }
 
     /// The class a method belongs to, for async entry points.

@@ -5,8 +5,10 @@ use rayon::prelude::*;
 use super::{Finding, MAX_RELATED, Rule, RuleMeta, and_more, declare_rule};
 use crate::apex::model::DmlKind;
 use crate::index::Project;
-use crate::index::program::{EntryPoint, ReachOptions};
-use crate::index::symbols::ClassId;
+use crate::index::events::Events;
+use crate::index::metadata_index::LockEdge;
+use crate::index::program::{EntryPoint, Program, ReachOptions};
+use crate::index::symbols::{ClassId, MethodId};
 
 declare_rule! {
     /// ## What it does
@@ -147,22 +149,55 @@ fn related_message(name: &str, object: &str, path: &str) -> String {
 /// How a job holds an object's rows: it modifies them, or it locks them as the parent of what
 /// it writes. Inserting rows of an object with no locking parent holds nothing: new rows are
 /// nobody else's.
-#[derive(PartialEq, Eq)]
-struct Hold {
+struct Hold<'p> {
     /// As displayed.
-    object: String,
+    object: &'p str,
     /// The shortest path to an update, upsert, delete, undelete or merge of the object.
-    modified: Option<String>,
+    modified: Option<Route<'p>>,
     /// The shortest path to a write of a child that locks the object as its parent.
-    as_parent: Option<String>,
+    as_parent: Option<Route<'p>>,
 }
 
-impl Hold {
-    fn path(&self) -> &str {
+impl Hold<'_> {
+    fn path(&self, program: &Program) -> String {
         self.as_parent
-            .as_deref()
-            .or(self.modified.as_deref())
+            .as_ref()
+            .or(self.modified.as_ref())
+            .map(|route| route.describe(program))
             .unwrap_or_default()
+    }
+
+    fn same_as(&self, other: &Hold<'_>, program: &Program) -> bool {
+        let describe = |route: &Option<Route<'_>>| route.as_ref().map(|r| r.describe(program));
+        self.object == other.object
+            && describe(&self.modified) == describe(&other.modified)
+            && describe(&self.as_parent) == describe(&other.as_parent)
+    }
+}
+
+/// The shortest path to a write, kept as its methods: a job holds many objects, and only the
+/// few that end up in a message are worth describing (formatting every path was most of the
+/// rule's time on large projects).
+struct Route<'p> {
+    methods: Vec<MethodId>,
+    kind: DmlKind,
+    object: &'p str,
+    /// The parent relationship, for a hold as a parent.
+    edge: Option<&'p LockEdge>,
+}
+
+impl Route<'_> {
+    fn describe(&self, program: &Program) -> String {
+        let suffix = self
+            .edge
+            .map(|edge| format!(" ({})", edge.describe()))
+            .unwrap_or_default();
+        format!(
+            "{} → {} {}{suffix}",
+            program.describe_methods(&self.methods),
+            self.kind.keyword(),
+            self.object
+        )
     }
 }
 
@@ -172,8 +207,13 @@ impl Rule for AsyncJobsShareLock {
     }
 
     fn check(&self, project: &Project, findings: &mut Vec<Finding>) {
-        let entries = project.program.entry_points();
-        let jobs: Vec<JobLocks> = entries.par_iter().map(|e| locks_of(project, e)).collect();
+        let program = &project.program;
+        let entries = program.entry_points();
+        let held = held_writes(program);
+        let jobs: Vec<JobLocks> = entries
+            .par_iter()
+            .map(|e| locks_of(program, &held, e))
+            .collect();
         let repeats = repeats_of_a_base_job(project, &entries, &jobs);
         // Object → the jobs that hold it, so sharing is found without comparing every pair.
         let mut holders: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
@@ -182,7 +222,7 @@ impl Rule for AsyncJobsShareLock {
                 continue;
             }
             for key in job.holds.keys() {
-                holders.entry(key.as_str()).or_default().push(index);
+                holders.entry(key).or_default().push(index);
             }
         }
         for (index, entry) in entries.iter().enumerate() {
@@ -201,9 +241,9 @@ impl Rule for AsyncJobsShareLock {
                     .iter()
                     .filter(|(_, hold)| hold.as_parent.is_some() == parents)
                     // Taken FOR UPDATE first: this job waits its turn instead of colliding.
-                    .filter(|(key, _)| !job.serialized.contains(*key))
+                    .filter(|(key, _)| !job.serialized.contains(**key))
                     .find_map(|(key, hold)| {
-                        let others: Vec<usize> = holders[key.as_str()]
+                        let others: Vec<usize> = holders[*key]
                             .iter()
                             .copied()
                             .filter(|o| *o != index)
@@ -221,9 +261,9 @@ impl Rule for AsyncJobsShareLock {
                 &Self::META,
                 entry.file,
                 entry.span,
-                message(&entry.label, &names, &hold.object, hold.path()),
+                message(&entry.label, &names, hold.object, &hold.path(program)),
             )
-            .with_object(hold.object.clone())
+            .with_object(hold.object.to_string())
             .with_help("serialize writes per parent: do this work in one job, or chain the jobs so they never overlap, and lock the parent with `SELECT … FOR UPDATE` first");
             // The first few others with their paths, then one "and N more" (built here, not
             // for every pair: a thousand jobs on one object must stay linear).
@@ -232,7 +272,7 @@ impl Rule for AsyncJobsShareLock {
                 finding = finding.with_related(
                     entries[other].file,
                     entries[other].span,
-                    related_message(&entries[other].label, &theirs.object, theirs.path()),
+                    related_message(&entries[other].label, theirs.object, &theirs.path(program)),
                 );
             }
             if let Some(next) = others.get(MAX_RELATED) {
@@ -277,7 +317,7 @@ fn repeats_of_a_base_job(
                 };
                 if let Some(&other) = by_class.get(&base)
                     && entries[other].methods == entry.methods
-                    && jobs[other] == jobs[index]
+                    && jobs[other].same_as(&jobs[index], &project.program)
                 {
                     return true;
                 }
@@ -289,21 +329,89 @@ fn repeats_of_a_base_job(
 }
 
 /// What one entry point holds, and how it guards itself.
-#[derive(PartialEq, Eq)]
-struct JobLocks {
+struct JobLocks<'p> {
     /// Lower-cased object → how the job holds it.
-    holds: BTreeMap<String, Hold>,
+    holds: BTreeMap<&'p str, Hold<'p>>,
     /// Lower-cased objects it locks with `SELECT … FOR UPDATE`.
     serialized: BTreeSet<String>,
     /// It attaches a Finalizer (which can retry a lock failure).
     retries: bool,
 }
 
+impl JobLocks<'_> {
+    /// Holds the same objects by the same paths, guarded the same way.
+    fn same_as(&self, other: &JobLocks<'_>, program: &Program) -> bool {
+        self.retries == other.retries
+            && self.serialized == other.serialized
+            && self.holds.len() == other.holds.len()
+            && self
+                .holds
+                .iter()
+                .zip(&other.holds)
+                .all(|((key, hold), (other_key, other_hold))| {
+                    key == other_key && hold.same_as(other_hold, program)
+                })
+    }
+}
+
+/// A write a job can hold, with its object's key and the parents it locks: worked out once
+/// per method, not again for every entry point that reaches it.
+struct HeldWrite<'p> {
+    kind: DmlKind,
+    /// The trigger events whose branch the write is in.
+    events: Events,
+    object: &'p str,
+    /// Lower-cased.
+    key: String,
+    /// The business parents the write locks, each with its lower-cased name.
+    parents: Vec<(&'p LockEdge, String)>,
+}
+
+/// Per method, in the order of its writes: those a job holds each run. Error handling runs
+/// after the job failed, so writes in a `catch` are not what it holds; settings, events, big
+/// objects and metadata are not rows jobs contend for.
+fn held_writes(program: &Program) -> Vec<Vec<HeldWrite<'_>>> {
+    program
+        .facts
+        .par_iter()
+        .map(|facts| {
+            facts
+                .writes
+                .iter()
+                .filter(|write| !write.in_catch)
+                .filter_map(|write| {
+                    let object = write.object.as_deref()?;
+                    if !program.is_business_object(object) {
+                        return None;
+                    }
+                    let parents = program
+                        .metadata
+                        .locked_parents(object)
+                        .iter()
+                        .filter(|edge| program.is_business_object(&edge.parent))
+                        .map(|edge| (edge, edge.parent.to_ascii_lowercase()))
+                        .collect();
+                    Some(HeldWrite {
+                        kind: write.kind,
+                        events: write.events,
+                        object,
+                        key: object.to_ascii_lowercase(),
+                        parents,
+                    })
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// Every object an entry point's writes hold: what it modifies, and each parent its writes
 /// (inserts included) lock through the lock graph, each with the first (shortest) path found.
-fn locks_of(project: &Project, entry: &EntryPoint) -> JobLocks {
-    let program = &project.program;
-    let mut holds: BTreeMap<String, Hold> = BTreeMap::new();
+fn locks_of<'p>(
+    program: &'p Program,
+    held: &'p [Vec<HeldWrite<'p>>],
+    entry: &EntryPoint,
+) -> JobLocks<'p> {
+    let mut holds: BTreeMap<&'p str, Hold<'p>> = BTreeMap::new();
     let mut serialized = BTreeSet::new();
     let mut retries = false;
     let options = ReachOptions {
@@ -323,39 +431,28 @@ fn locks_of(project: &Project, entry: &EntryPoint) -> JobLocks {
                     .filter(|q| q.for_update)
                     .filter_map(|q| q.object.as_ref().map(|o| o.to_ascii_lowercase())),
             );
-            for write in &facts.writes {
-                // Error handling runs after the job failed: not what it holds each run.
-                if write.in_catch || !step.runs(write) {
-                    continue;
-                }
-                let Some(object) = &write.object else {
-                    continue;
-                };
-                // Settings, events, big objects and metadata are not rows jobs contend for.
-                if !program.is_business_object(object) {
-                    continue;
-                }
-                // Paths are built only for what is seen the first time (the shortest path).
-                let describe = |suffix: String| {
-                    format!(
-                        "{} → {} {object}{suffix}",
-                        program.describe_path(&reach.path(index)),
-                        write.kind.keyword()
-                    )
+            // A handler's branch for other trigger events does not run here.
+            for write in held[step.method.index()]
+                .iter()
+                .filter(|write| write.events.intersects(step.events))
+            {
+                // The first path seen to an object is the shortest.
+                let route = |edge: Option<&'p LockEdge>| Route {
+                    methods: reach.path(index).iter().map(|step| step.method).collect(),
+                    kind: write.kind,
+                    object: write.object,
+                    edge,
                 };
                 if write.kind != DmlKind::Insert {
-                    let hold = hold_of(&mut holds, object);
+                    let hold = hold_of(&mut holds, &write.key, write.object);
                     if hold.modified.is_none() {
-                        hold.modified = Some(describe(String::new()));
+                        hold.modified = Some(route(None));
                     }
                 }
-                for edge in program.metadata.locked_parents(object) {
-                    if !program.is_business_object(&edge.parent) {
-                        continue;
-                    }
-                    let hold = hold_of(&mut holds, &edge.parent);
+                for (edge, key) in &write.parents {
+                    let hold = hold_of(&mut holds, key, &edge.parent);
                     if hold.as_parent.is_none() {
-                        hold.as_parent = Some(describe(format!(" ({})", edge.describe())));
+                        hold.as_parent = Some(route(Some(edge)));
                     }
                 }
             }
@@ -368,12 +465,14 @@ fn locks_of(project: &Project, entry: &EntryPoint) -> JobLocks {
     }
 }
 
-fn hold_of<'h>(holds: &'h mut BTreeMap<String, Hold>, object: &str) -> &'h mut Hold {
-    holds
-        .entry(object.to_ascii_lowercase())
-        .or_insert_with(|| Hold {
-            object: object.to_string(),
-            modified: None,
-            as_parent: None,
-        })
+fn hold_of<'h, 'p>(
+    holds: &'h mut BTreeMap<&'p str, Hold<'p>>,
+    key: &'p str,
+    object: &'p str,
+) -> &'h mut Hold<'p> {
+    holds.entry(key).or_insert_with(|| Hold {
+        object,
+        modified: None,
+        as_parent: None,
+    })
 }

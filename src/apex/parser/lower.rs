@@ -589,7 +589,10 @@ impl<'a> Lowerer<'a> {
                     let init = self.field(declarator, Field::Value).map(|v| self.expr(v));
                     vars.push((self.ident(name), init));
                 }
-                StmtKind::Local { ty, vars }
+                StmtKind::Local {
+                    ty: Box::new(ty),
+                    vars,
+                }
             }
             Some(Kind::ExpressionStatement) => match named_children(node)
                 .into_iter()
@@ -868,7 +871,10 @@ impl<'a> Lowerer<'a> {
                     .map(|t| self.type_ref(t))
                     .unwrap_or_else(|| TypeRef::simple("Object", at));
                 let args = self.arguments(node);
-                ExprKind::New { ty, args }
+                ExprKind::New {
+                    ty: Box::new(ty),
+                    args,
+                }
             }
             Some(Kind::ArrayCreationExpression) => {
                 let written = self
@@ -890,7 +896,10 @@ impl<'a> Lowerer<'a> {
                 } else {
                     written
                 };
-                ExprKind::New { ty, args }
+                ExprKind::New {
+                    ty: Box::new(ty),
+                    args,
+                }
             }
             Some(Kind::MapCreationExpression) => {
                 let ty = self
@@ -901,7 +910,10 @@ impl<'a> Lowerer<'a> {
                     .field(node, Field::Value)
                     .map(|v| self.initializer_elements(v))
                     .unwrap_or_default();
-                ExprKind::New { ty, args }
+                ExprKind::New {
+                    ty: Box::new(ty),
+                    args,
+                }
             }
             Some(Kind::ArrayInitializer | Kind::MapInitializer) => {
                 ExprKind::Other(self.initializer_elements(node))
@@ -960,7 +972,7 @@ impl<'a> Lowerer<'a> {
                     .map(|t| self.type_ref(t))
                     .unwrap_or_else(|| TypeRef::simple("Object", at));
                 ExprKind::Cast {
-                    ty,
+                    ty: Box::new(ty),
                     value: self.boxed(self.field(node, Field::Value), at),
                 }
             }
@@ -970,7 +982,10 @@ impl<'a> Lowerer<'a> {
                     .field(node, Field::Right)
                     .map(|t| self.type_ref(t))
                     .unwrap_or_else(|| TypeRef::simple("Object", at));
-                ExprKind::InstanceOf { value, ty }
+                ExprKind::InstanceOf {
+                    value,
+                    ty: Box::new(ty),
+                }
             }
             Some(Kind::ArrayAccess) => ExprKind::Index {
                 target: self.boxed(self.field(node, Field::Array), at),
@@ -996,7 +1011,7 @@ impl<'a> Lowerer<'a> {
                     .next()
                     .map(|t| self.type_ref(t))
                     .unwrap_or_else(|| TypeRef::simple("Object", at));
-                ExprKind::ClassLiteral(ty)
+                ExprKind::ClassLiteral(Box::new(ty))
             }
             Some(Kind::JavaFieldAccess) => ExprKind::Other(Vec::new()),
             Some(Kind::Error) | None => {
