@@ -360,6 +360,17 @@ pub enum ExprKind {
     Other(Vec<Expr>),
 }
 
+impl Stmt {
+    /// Does this statement always leave the enclosing block (return, throw, continue, break)?
+    pub fn always_leaves_block(&self) -> bool {
+        match &self.kind {
+            StmtKind::Return(_) | StmtKind::Throw(_) | StmtKind::Continue | StmtKind::Break => true,
+            StmtKind::Block(block) => block.last().is_some_and(Stmt::always_leaves_block),
+            _ => false,
+        }
+    }
+}
+
 impl Expr {
     /// The platform class a static call is made on: `Database` for both `Database` and
     /// `System.Database` (every platform class may be written `System.`-qualified), `System`

@@ -161,7 +161,7 @@ impl<'a> Visit<'a> for Collector<'_, '_> {
                 then,
                 otherwise: None,
             } = &stmt.kind
-                && always_leaves(then)
+                && then.always_leaves_block()
             {
                 let (_, when_false) = trigger_condition(condition);
                 self.events = self.events.intersect(when_false);
@@ -471,15 +471,6 @@ fn holds_typed_records(ty: &Ty) -> bool {
     match ty {
         Ty::SObject(_) => true,
         Ty::List(inner) | Ty::Map(_, inner) => holds_typed_records(inner),
-        _ => false,
-    }
-}
-
-/// A branch that never falls through: it ends in `return` or `throw`.
-fn always_leaves(stmt: &Stmt) -> bool {
-    match &stmt.kind {
-        StmtKind::Return(_) | StmtKind::Throw(_) => true,
-        StmtKind::Block(block) => block.last().is_some_and(always_leaves),
         _ => false,
     }
 }

@@ -485,7 +485,7 @@ impl DependentInserts<'_, '_, '_> {
                 then,
                 otherwise: None,
             } = &stmt.kind
-                && exits(then)
+                && then.always_leaves_block()
             {
                 let objects = self.taint.objects_checked(condition);
                 if !objects.is_empty() {
@@ -632,14 +632,5 @@ impl<'a> Visit<'a> for ExprEvents<'a> {
             _ => {}
         }
         visit::walk_expr(self, expr);
-    }
-}
-
-/// Does this statement always leave the enclosing block (return, throw, continue, break)?
-fn exits(stmt: &Stmt) -> bool {
-    match &stmt.kind {
-        StmtKind::Return(_) | StmtKind::Throw(_) | StmtKind::Continue | StmtKind::Break => true,
-        StmtKind::Block(block) => block.last().is_some_and(exits),
-        _ => false,
     }
 }
